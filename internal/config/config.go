@@ -1,0 +1,253 @@
+// Package config resolves upskill's settings from command-line flags and
+// UPSKILL_* environment variables. A flag beats its variable; every setting
+// has a default here and a line in the README's configuration table.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Config is the effective configuration of one process.
+type Config struct {
+	Addr            string
+	DataDir         string
+	DatabaseURL     string
+	ContentDir      string
+	BaseURL         string
+	AdminEmail      string
+	AdminPassword   string // secret: never logged
+	CORSOrigins     []string
+	TrustedProxies  []string
+	LogLevel        slog.Level
+	LogFormat       string // auto, json, text
+	ShutdownTimeout time.Duration
+	MaxBodyBytes    int64
+	MetricsToken    string // secret: when set, /metrics needs "Authorization: Bearer <token>"
+	AccessTokenTTL  time.Duration
+	RefreshTokenTTL time.Duration
+	JWTKeyFile      string
+	JWTVerifyKeys   []string
+	RecordKeyFile   string
+	RecordOldKeys   []string
+}
+
+// setting describes one configuration value: its flag, its variable, its
+// default and how to apply a raw string to the Config.
+type setting struct {
+	flag, env, def, help string
+	secret               bool
+	apply                func(c *Config, v string) error
+}
+
+var settings = []setting{
+	{"addr", "UPSKILL_ADDR", ":8080", "listen address", false, func(c *Config, v string) error {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return fmt.Errorf("want host:port, e.g. :8080")
+		}
+		c.Addr = v
+		return nil
+	}},
+	{"data-dir", "UPSKILL_DATA_DIR", "./data", "directory for the SQLite file and generated keys", false, nonEmpty(func(c *Config, v string) { c.DataDir = v })},
+	{"database-url", "UPSKILL_DATABASE_URL", "", "SQLite path or postgres:// URL (default <data-dir>/upskill.db)", true, func(c *Config, v string) error {
+		c.DatabaseURL = v
+		return nil
+	}},
+	{"content-dir", "UPSKILL_CONTENT_DIR", "./content", "modules imported at start (empty: none)", false, func(c *Config, v string) error {
+		c.ContentDir = v
+		return nil
+	}},
+	{"base-url", "UPSKILL_BASE_URL", "http://localhost:8080", "public URL; issuer of tokens and records", false, func(c *Config, v string) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("want an absolute http(s) URL")
+		}
+		c.BaseURL = strings.TrimRight(v, "/")
+		return nil
+	}},
+	{"admin-email", "UPSKILL_ADMIN_EMAIL", "", "first start: the admin's email", false, func(c *Config, v string) error {
+		c.AdminEmail = v
+		return nil
+	}},
+	{"admin-password", "UPSKILL_ADMIN_PASSWORD", "", "first start: the admin's password", true, func(c *Config, v string) error {
+		c.AdminPassword = v
+		return nil
+	}},
+	{"cors-origins", "UPSKILL_CORS_ORIGINS", "", "comma-separated origins allowed by CORS", false, func(c *Config, v string) error {
+		c.CORSOrigins = splitList(v)
+		for _, o := range c.CORSOrigins {
+			u, err := url.Parse(o)
+			if o != "*" && (err != nil || u.Scheme == "" || u.Host == "" || u.Path != "") {
+				return fmt.Errorf("%q is not an origin like https://app.example.com", o)
+			}
+		}
+		return nil
+	}},
+	{"trusted-proxies", "UPSKILL_TRUSTED_PROXIES", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed", false, func(c *Config, v string) error {
+		c.TrustedProxies = splitList(v)
+		for _, p := range c.TrustedProxies {
+			if net.ParseIP(p) == nil {
+				if _, _, err := net.ParseCIDR(p); err != nil {
+					return fmt.Errorf("%q is neither an IP nor a CIDR", p)
+				}
+			}
+		}
+		return nil
+	}},
+	{"log-level", "UPSKILL_LOG_LEVEL", "info", "debug, info, warn or error", false, func(c *Config, v string) error {
+		return c.LogLevel.UnmarshalText([]byte(v))
+	}},
+	{"log-format", "UPSKILL_LOG_FORMAT", "auto", "auto (JSON unless on a terminal), json or text", false, oneOf(func(c *Config, v string) { c.LogFormat = v }, "auto", "json", "text")},
+	{"shutdown-timeout", "UPSKILL_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may finish on shutdown", false, duration(func(c *Config, d time.Duration) { c.ShutdownTimeout = d })},
+	{"max-body-bytes", "UPSKILL_MAX_BODY_BYTES", "1048576", "default request body limit", false, func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 {
+			return fmt.Errorf("want a byte count of at least 1024")
+		}
+		c.MaxBodyBytes = n
+		return nil
+	}},
+	{"metrics-token", "UPSKILL_METRICS_TOKEN", "", "when set, /metrics requires this bearer token", true, func(c *Config, v string) error {
+		c.MetricsToken = v
+		return nil
+	}},
+	{"access-token-ttl", "UPSKILL_ACCESS_TOKEN_TTL", "15m", "lifetime of access tokens", false, duration(func(c *Config, d time.Duration) { c.AccessTokenTTL = d })},
+	{"refresh-token-ttl", "UPSKILL_REFRESH_TOKEN_TTL", "720h", "lifetime of refresh tokens", false, duration(func(c *Config, d time.Duration) { c.RefreshTokenTTL = d })},
+	{"jwt-key-file", "UPSKILL_JWT_KEY_FILE", "", "Ed25519 PEM key signing access tokens (default <data-dir>/jwt-signing.pem, generated)", false, func(c *Config, v string) error {
+		c.JWTKeyFile = v
+		return nil
+	}},
+	{"jwt-verify-key-files", "UPSKILL_JWT_VERIFY_KEY_FILES", "", "comma-separated extra PEM keys that still verify access tokens (rotation)", false, func(c *Config, v string) error {
+		c.JWTVerifyKeys = splitList(v)
+		return nil
+	}},
+	{"record-key-file", "UPSKILL_RECORD_KEY_FILE", "", "Ed25519 PEM key signing completion records (default <data-dir>/record-signing.pem, generated)", false, func(c *Config, v string) error {
+		c.RecordKeyFile = v
+		return nil
+	}},
+	{"record-retired-key-files", "UPSKILL_RECORD_RETIRED_KEY_FILES", "", "comma-separated retired record keys still published in the JWKS", false, func(c *Config, v string) error {
+		c.RecordOldKeys = splitList(v)
+		return nil
+	}},
+}
+
+// Bind registers every setting as a flag on fs.
+func Bind(fs *pflag.FlagSet) {
+	for _, s := range settings {
+		fs.String(s.flag, s.def, s.help+" ["+s.env+"]")
+	}
+}
+
+// Load resolves the settings: a changed flag beats its variable, which
+// beats the default. An invalid value is an error naming the setting.
+func Load(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
+	var c Config
+	for _, s := range settings {
+		v := s.def
+		if e := getenv(s.env); e != "" {
+			v = e
+		}
+		if f := fs.Lookup(s.flag); f != nil && f.Changed {
+			v = f.Value.String()
+		}
+		if err := s.apply(&c, strings.TrimSpace(v)); err != nil {
+			return Config{}, fmt.Errorf("invalid %s (--%s): %v", s.env, s.flag, err)
+		}
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = filepath.Join(c.DataDir, "upskill.db")
+	}
+	if c.JWTKeyFile == "" {
+		c.JWTKeyFile = filepath.Join(c.DataDir, "jwt-signing.pem")
+	}
+	if c.RecordKeyFile == "" {
+		c.RecordKeyFile = filepath.Join(c.DataDir, "record-signing.pem")
+	}
+	return c, nil
+}
+
+// IsPostgres reports whether the database URL names PostgreSQL.
+func (c Config) IsPostgres() bool { return IsPostgresURL(c.DatabaseURL) }
+
+// IsPostgresURL reports whether u is a postgres:// or postgresql:// URL.
+func IsPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// LogAttrs lists the effective settings for the start-up log line, with
+// secrets replaced by whether they are set.
+func (c Config) LogAttrs() []any {
+	return []any{
+		"addr", c.Addr, "data_dir", c.DataDir, "database", RedactURL(c.DatabaseURL),
+		"content_dir", c.ContentDir, "base_url", c.BaseURL, "cors_origins", c.CORSOrigins,
+		"trusted_proxies", c.TrustedProxies, "log_level", c.LogLevel.String(),
+		"shutdown_timeout", c.ShutdownTimeout.String(), "max_body_bytes", c.MaxBodyBytes,
+		"metrics_protected", c.MetricsToken != "", "access_token_ttl", c.AccessTokenTTL.String(),
+		"refresh_token_ttl", c.RefreshTokenTTL.String(), "jwt_key_file", c.JWTKeyFile,
+		"record_key_file", c.RecordKeyFile, "admin_email", c.AdminEmail,
+		"admin_password_set", c.AdminPassword != "",
+	}
+}
+
+// RedactURL hides a password inside a database URL.
+func RedactURL(s string) string {
+	if !IsPostgresURL(s) {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func nonEmpty(set func(*Config, string)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v == "" {
+			return fmt.Errorf("must not be empty")
+		}
+		set(c, v)
+		return nil
+	}
+}
+
+func oneOf(set func(*Config, string), allowed ...string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		for _, a := range allowed {
+			if v == a {
+				set(c, v)
+				return nil
+			}
+		}
+		return fmt.Errorf("want one of %s", strings.Join(allowed, ", "))
+	}
+}
+
+func duration(set func(*Config, time.Duration)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("want a positive duration such as 30s or 15m")
+		}
+		set(c, d)
+		return nil
+	}
+}

@@ -1,0 +1,184 @@
+// Package store owns the database: opening SQLite or PostgreSQL through GORM,
+// the connection design that keeps SQLite free of "database is locked", and
+// the versioned SQL migrations embedded in the binary.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names the database in use.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is the database handle. On SQLite, W is a single writer connection
+// (every write transaction is BEGIN IMMEDIATE and they queue in Go rather
+// than fail with SQLITE_BUSY) and R is a pool of query-only readers. On
+// PostgreSQL both are the same pool.
+type DB struct {
+	W       *gorm.DB
+	R       *gorm.DB
+	Dialect Dialect
+	writer  *sql.DB
+	reader  *sql.DB
+}
+
+// Options tune Open.
+type Options struct {
+	MaxReaders int // SQLite reader pool / PostgreSQL pool size; default 16
+}
+
+// Open connects to the database named by dsn: a postgres:// URL or a SQLite
+// file path. A SQLite file is created 0600 inside a 0700 directory.
+func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
+	if opt.MaxReaders <= 0 {
+		opt.MaxReaders = 16
+	}
+	var db *DB
+	var err error
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		db, err = openPostgres(dsn, opt)
+	} else {
+		db, err = openSQLite(dsn, opt)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		Logger:                 logger.Default.LogMode(logger.Silent),
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+}
+
+func openSQLite(path string, opt Options) (*DB, error) {
+	path = strings.TrimPrefix(path, "sqlite://")
+	if path == "" || strings.Contains(path, "?") {
+		return nil, fmt.Errorf("sqlite: want a plain file path, got %q", path)
+	}
+	if err := prepareFile(path); err != nil {
+		return nil, err
+	}
+	// Pragmas go in the DSN so that every connection of the pool gets them.
+	base := "file:" + url.PathEscape(path) + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL"
+	w, err := gorm.Open(sqlite.Open(base+"&_txlock=immediate"), gormConfig())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open writer: %w", err)
+	}
+	r, err := gorm.Open(sqlite.Open(base+"&_query_only=true"), gormConfig())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open readers: %w", err)
+	}
+	wdb, _ := w.DB()
+	rdb, _ := r.DB()
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxIdleTime(0)
+	rdb.SetMaxOpenConns(opt.MaxReaders)
+	rdb.SetMaxIdleConns(opt.MaxReaders)
+	return &DB{W: w, R: r, Dialect: SQLite, writer: wdb, reader: rdb}, nil
+}
+
+// prepareFile creates the directory (0700) and the database file (0600)
+// before SQLite does, so SQLite's own files inherit the strict mode.
+func prepareFile(path string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("sqlite: create %s: %w", dir, err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+func openPostgres(dsn string, opt Options) (*DB, error) {
+	g, err := gorm.Open(postgres.Open(dsn), gormConfig())
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	sdb, _ := g.DB()
+	sdb.SetMaxOpenConns(opt.MaxReaders * 2)
+	sdb.SetMaxIdleConns(opt.MaxReaders)
+	sdb.SetConnMaxLifetime(30 * time.Minute)
+	return &DB{W: g, R: g, Dialect: Postgres, writer: sdb, reader: sdb}, nil
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := db.writer.PingContext(ctx); err != nil {
+		return fmt.Errorf("database ping: %w", err)
+	}
+	if db.reader != db.writer {
+		if err := db.reader.PingContext(ctx); err != nil {
+			return fmt.Errorf("database ping (readers): %w", err)
+		}
+	}
+	return nil
+}
+
+// Pools returns the underlying pools by name, for metrics.
+func (db *DB) Pools() map[string]*sql.DB {
+	if db.reader == db.writer {
+		return map[string]*sql.DB{"main": db.writer}
+	}
+	return map[string]*sql.DB{"writer": db.writer, "reader": db.reader}
+}
+
+// Close closes every pool; on SQLite it checkpoints the WAL first so the
+// database file is complete on its own.
+func (db *DB) Close() error {
+	var errs []error
+	if db.Dialect == SQLite {
+		if err := db.W.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if db.reader != db.writer {
+		errs = append(errs, db.reader.Close())
+	}
+	errs = append(errs, db.writer.Close())
+	return errors.Join(errs...)
+}
+
+// Tx runs fn in a write transaction.
+func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return db.W.WithContext(ctx).Transaction(fn)
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint failure.
+func IsUniqueViolation(err error) bool {
+	return errors.Is(err, gorm.ErrDuplicatedKey)
+}
+
+// IsNotFound reports whether err is gorm's record-not-found.
+func IsNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
