@@ -1,0 +1,138 @@
+// Package httpapi is upskill's HTTP layer: the Gin router, middleware,
+// problem+json errors and the handlers that translate HTTP to domain calls.
+// The rules live in the domain packages; nothing here decides them.
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/upskill/upskill/internal/fault"
+	"github.com/upskill/upskill/internal/store"
+)
+
+// Options configure the HTTP layer.
+type Options struct {
+	BaseURL        string
+	CORSOrigins    []string
+	TrustedProxies []string
+	MaxBodyBytes   int64
+	MetricsToken   string
+}
+
+// Server is the HTTP API. Build it with New and serve Handler.
+type Server struct {
+	opt     Options
+	log     *slog.Logger
+	db      *store.DB
+	engine  *gin.Engine
+	metrics *metrics
+	routes  []Route
+}
+
+// Access says who may call a route.
+type Access struct {
+	Public bool     // no token needed
+	Roles  []string // when not public: empty means any signed-in user
+}
+
+// Route is one entry of the routing table: the table is the single place
+// that says which routes exist, who may call them and their body limits.
+type Route struct {
+	Method, Path string
+	Access       Access
+	MaxBody      int64 // 0: the server default
+	handle       gin.HandlerFunc
+}
+
+var (
+	public   = Access{Public: true}
+	signedIn = Access{}
+)
+
+func roles(r ...string) Access { return Access{Roles: r} }
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// New builds the server and its routes.
+func New(opt Options, db *store.DB, log *slog.Logger) (*Server, error) {
+	if opt.MaxBodyBytes <= 0 {
+		opt.MaxBodyBytes = 1 << 20
+	}
+	s := &Server{opt: opt, log: log, db: db, metrics: newMetrics(db.Pools())}
+	s.routes = s.routeTable()
+
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.ContextWithFallback = true
+	if err := e.SetTrustedProxies(opt.TrustedProxies); err != nil {
+		return nil, err
+	}
+	limits := map[string]int64{}
+	for _, r := range s.routes {
+		if r.MaxBody > 0 {
+			limits[r.Method+" "+ginPath(r.Path)] = r.MaxBody
+		}
+	}
+	e.Use(withRequestID(log), recovery(), accessLog(), s.metrics.middleware(),
+		securityHeaders(strings.HasPrefix(opt.BaseURL, "https://")), cors(opt.CORSOrigins),
+		limitBody(opt.MaxBodyBytes, limits))
+	e.NoRoute(func(c *gin.Context) {
+		fail(c, fault.New(fault.NotFound, "no route for %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	e.NoMethod(func(c *gin.Context) {
+		fail(c, fault.New(fault.MethodDenied, "%s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
+	})
+	for _, r := range s.routes {
+		e.Handle(r.Method, ginPath(r.Path), s.guard(r), r.handle)
+	}
+	s.engine = e
+	return s, nil
+}
+
+// Handler returns the http.Handler to serve.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Routes returns the routing table, for tests that walk every route.
+func (s *Server) Routes() []Route { return s.routes }
+
+// EngineRoutes lists what Gin actually registered, as "METHOD /path/{param}".
+func (s *Server) EngineRoutes() []string {
+	var out []string
+	for _, r := range s.engine.Routes() {
+		out = append(out, r.Method+" "+specPath(r.Path))
+	}
+	return out
+}
+
+// guard enforces the route's access rule before its handler runs.
+func (s *Server) guard(r Route) gin.HandlerFunc {
+	return func(c *gin.Context) { c.Next() }
+}
+
+// ginPath turns the OpenAPI form /a/{id} into Gin's /a/:id.
+func ginPath(p string) string {
+	parts := strings.Split(p, "/")
+	for i, seg := range parts {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			parts[i] = ":" + seg[1:len(seg)-1]
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// specPath turns Gin's /a/:id back into /a/{id}.
+func specPath(p string) string {
+	parts := strings.Split(p, "/")
+	for i, seg := range parts {
+		if strings.HasPrefix(seg, ":") || strings.HasPrefix(seg, "*") {
+			parts[i] = "{" + seg[1:] + "}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
