@@ -95,4 +95,3 @@ func (e *env) healthcheckCommand() *cobra.Command {
 	cmd.Flags().StringVar(&url, "url", "", "health URL (default http://127.0.0.1:<port of UPSKILL_ADDR>/healthz)")
 	return cmd
 }
-

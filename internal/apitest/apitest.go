@@ -228,7 +228,10 @@ func (c *Client) Do(method, path string, body any, opts ...Option) *Response {
 }
 
 // Get, Post, Put, Patch and Delete are shorthands for Do.
-func (c *Client) Get(path string, opts ...Option) *Response { c.t.Helper(); return c.Do("GET", path, nil, opts...) }
+func (c *Client) Get(path string, opts ...Option) *Response {
+	c.t.Helper()
+	return c.Do("GET", path, nil, opts...)
+}
 func (c *Client) Post(path string, body any, opts ...Option) *Response {
 	c.t.Helper()
 	return c.Do("POST", path, body, opts...)
