@@ -25,6 +25,8 @@ type App struct {
 	Log    *slog.Logger
 	DB     *store.DB
 	HTTP   *httpapi.Server
+	// Handler is what Serve answers with; Open sets it to HTTP.Handler().
+	Handler http.Handler
 }
 
 // NewLogger returns the process logger: JSON unless format asks for text or
@@ -84,6 +86,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		db.Close()
 		return nil, err
 	}
+	a.Handler = a.HTTP.Handler()
 	return a, nil
 }
 
@@ -91,7 +94,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 // in-flight requests finish within the shutdown timeout and returns.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler:           a.HTTP.Handler(),
+		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      10 * time.Minute, // large report exports stream for a while

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// testEnv is a getenv over a map, with a private data dir.
+func testEnv(t *testing.T, kv ...string) func(string) string {
+	t.Helper()
+	m := map[string]string{
+		"UPSKILL_DATA_DIR":    filepath.Join(t.TempDir(), "data"),
+		"UPSKILL_CONTENT_DIR": "",
+		"UPSKILL_LOG_FORMAT":  "json",
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func runCLI(t *testing.T, getenv func(string) string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, getenv, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCommandLine(t *testing.T) {
+	env := testEnv(t)
+	cases := []struct {
+		name     string
+		args     []string
+		code     int
+		inStdout string
+		inStderr string
+	}{
+		{"no command", nil, 2, "", "Usage:"},
+		{"unknown command", []string{"frobnicate"}, 2, "", "Usage:"},
+		{"unknown flag", []string{"serve", "--frobnicate"}, 2, "", "unknown flag"},
+		{"extra argument", []string{"version", "extra"}, 2, "", "Usage:"},
+		{"help", []string{"--help"}, 0, "Available Commands", ""},
+		{"serve help", []string{"serve", "--help"}, 0, "UPSKILL_DATABASE_URL", ""},
+		{"version", []string{"version"}, 0, "upskill ", ""},
+		{"bad setting", []string{"migrate", "--addr", "nonsense"}, 1, "", "invalid UPSKILL_ADDR (--addr)"},
+		{"bad env setting", []string{"migrate", "--log-level", "loud"}, 1, "", "UPSKILL_LOG_LEVEL"},
+		{"migrate", []string{"migrate"}, 0, "schema version", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := runCLI(t, env, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, out, errs)
+			}
+			if !strings.Contains(out, tc.inStdout) || !strings.Contains(errs, tc.inStderr) {
+				t.Fatalf("stdout %q / stderr %q lack %q / %q", out, errs, tc.inStdout, tc.inStderr)
+			}
+		})
+	}
+}
+
+func TestMigrateTwice(t *testing.T) {
+	env := testEnv(t)
+	for i := range 2 {
+		if code, out, errs := runCLI(t, env, "migrate"); code != 0 {
+			t.Fatalf("migrate #%d: exit %d: %s %s", i+1, code, out, errs)
+		}
+	}
+}
+
+var listening = regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
+
+// startServe runs the real program's serve command on a free port and
+// returns its base URL; the server stops when the test ends.
+func startServe(t *testing.T, getenv func(string) string, args ...string) (base string, logs *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs = &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), getenv, io.Discard, logs)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("serve exited %d: %s", code, logs.String())
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listening.FindStringSubmatch(logs.String()); m != nil {
+			return "http://" + m[1], logs
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d before listening: %s", code, logs.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("serve did not start: %s", logs.String())
+	return "", nil
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	base, _ := startServe(t, testEnv(t))
+	for path, want := range map[string]int{
+		"/healthz": 200, "/readyz": 200, "/metrics": 200, "/api/v1/openapi.yaml": 200, "/api/v1/nothing-here": 404,
+	} {
+		res, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("GET %s = %d, want %d: %s", path, res.StatusCode, want, body)
+		}
+		if res.Header.Get("X-Request-ID") == "" {
+			t.Errorf("GET %s: no X-Request-ID", path)
+		}
+		if want == 404 && !strings.HasPrefix(res.Header.Get("Content-Type"), "application/problem+json") {
+			t.Errorf("404 Content-Type = %q", res.Header.Get("Content-Type"))
+		}
+	}
+}
