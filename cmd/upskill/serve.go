@@ -16,6 +16,7 @@ import (
 )
 
 func (e *env) serveCommand() *cobra.Command {
+	var demo bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP API (imports the content dir and migrates first)",
@@ -34,6 +35,9 @@ func (e *env) serveCommand() *cobra.Command {
 				return err
 			}
 			defer a.Close()
+			if err := a.Bootstrap(ctx, e.stderr, demo); err != nil {
+				return err
+			}
 			ln, err := net.Listen("tcp", cfg.Addr)
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -44,6 +48,7 @@ func (e *env) serveCommand() *cobra.Command {
 		},
 	}
 	config.Bind(cmd.Flags())
+	cmd.Flags().BoolVar(&demo, "demo", false, "also create one demo account per role and print their sign-ins (never in production)")
 	return cmd
 }
 

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/upskill/upskill/internal/config"
 	"github.com/upskill/upskill/internal/httpapi"
+	"github.com/upskill/upskill/internal/identity"
+	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/store"
 )
 
@@ -25,6 +28,9 @@ type App struct {
 	Log    *slog.Logger
 	DB     *store.DB
 	HTTP   *httpapi.Server
+
+	Identity   *identity.Service
+	RecordKeys *keys.Set
 	// Handler is what Serve answers with; Open sets it to HTTP.Handler().
 	Handler http.Handler
 }
@@ -75,19 +81,89 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	a := &App{Config: cfg, Log: log, DB: db}
+	if err := a.build(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Handler = a.HTTP.Handler()
+	return a, nil
+}
+
+// build creates the domain services and the HTTP server.
+func (a *App) build(ctx context.Context) error {
+	cfg := a.Config
+	jwtKeys, err := loadKeySet(cfg.JWTKeyFile, cfg.JWTVerifyKeys)
+	if err != nil {
+		return fmt.Errorf("access-token keys: %w", err)
+	}
+	a.RecordKeys, err = loadKeySet(cfg.RecordKeyFile, cfg.RecordOldKeys)
+	if err != nil {
+		return fmt.Errorf("record keys: %w", err)
+	}
+	a.Identity = identity.New(a.DB, identity.Options{
+		Tokens:     &identity.TokenIssuer{Keys: jwtKeys, Issuer: cfg.BaseURL, Audience: identity.Audience, TTL: cfg.AccessTokenTTL},
+		RefreshTTL: cfg.RefreshTokenTTL,
+	})
 	a.HTTP, err = httpapi.New(httpapi.Options{
 		BaseURL:        cfg.BaseURL,
 		CORSOrigins:    cfg.CORSOrigins,
 		TrustedProxies: cfg.TrustedProxies,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		MetricsToken:   cfg.MetricsToken,
-	}, db, log)
+	}, httpapi.Deps{DB: a.DB, Log: a.Log, Identity: a.Identity, RecordKeys: a.RecordKeys})
+	return err
+}
+
+// loadKeySet reads (or on first start creates) the signing key and any
+// extra verification keys.
+func loadKeySet(active string, others []string) (*keys.Set, error) {
+	priv, err := keys.LoadOrCreate(active)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
-	a.Handler = a.HTTP.Handler()
-	return a, nil
+	var pubs []ed25519.PublicKey
+	for _, f := range others {
+		pub, err := keys.LoadPublic(f)
+		if err != nil {
+			return nil, err
+		}
+		pubs = append(pubs, pub)
+	}
+	return keys.NewSet(priv, pubs...)
+}
+
+// Bootstrap creates the first admin when there is no user, printing a
+// generated password once on w, and with demo set creates one account per
+// role and prints their sign-ins.
+func (a *App) Bootstrap(ctx context.Context, w io.Writer, demo bool) error {
+	created, generated, err := a.Identity.Bootstrap(ctx, a.Config.AdminEmail, a.Config.AdminPassword)
+	if err != nil {
+		return err
+	}
+	email := a.Config.AdminEmail
+	if email == "" {
+		email = "admin@upskill.local"
+	}
+	switch {
+	case created && generated != "":
+		a.Log.Warn("created the first admin with a generated password (printed once on standard error)", "email", email)
+		fmt.Fprintf(w, "\nFirst start: sign in as %s with password %s\nThis password is shown only now; change it with PUT /api/v1/me/password.\n\n", email, generated)
+	case created:
+		a.Log.Info("created the first admin from UPSKILL_ADMIN_EMAIL", "email", email)
+	}
+	if !demo {
+		return nil
+	}
+	a.Log.Warn("DEMO MODE: demo accounts with known passwords exist; never use --demo in production")
+	accounts, err := a.Identity.EnsureDemo(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "Demo sign-ins (POST /api/v1/auth/login):")
+	for _, acc := range accounts {
+		fmt.Fprintf(w, "  %-8s %-32s %s\n", acc.Role, acc.Email, acc.Password)
+	}
+	return nil
 }
 
 // Serve answers HTTP on ln until ctx ends, then stops accepting, lets

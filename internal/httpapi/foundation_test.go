@@ -39,7 +39,7 @@ func (b *syncBuffer) String() string {
 func newFoundationServer(t *testing.T, opt Options) (*Server, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
-	s, err := New(opt, storetest.SQLite(t), slog.New(slog.NewJSONHandler(logs, nil)))
+	s, err := New(opt, Deps{DB: storetest.SQLite(t), Log: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

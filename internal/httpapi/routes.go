@@ -1,6 +1,17 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/upskill/upskill/internal/identity"
+)
+
+const (
+	learner = identity.RoleLearner
+	trainer = identity.RoleTrainer
+	hr      = identity.RoleHR
+	admin   = identity.RoleAdmin
+)
 
 // routeTable is every route the service serves, read top to bottom. The
 // role matrix test walks it, and the contract test compares it with
@@ -12,5 +23,21 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodGet, Path: "/readyz", Access: public, handle: s.readyz},
 		{Method: http.MethodGet, Path: "/metrics", Access: public, handle: s.metrics.handler(s.opt.MetricsToken)},
 		{Method: http.MethodGet, Path: "/api/v1/openapi.yaml", Access: public, handle: s.openapi},
+		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Access: public, handle: s.jwks},
+
+		// Authentication and the caller
+		{Method: http.MethodPost, Path: "/api/v1/auth/login", Access: public, handle: s.login},
+		{Method: http.MethodPost, Path: "/api/v1/auth/refresh", Access: public, handle: s.refresh},
+		{Method: http.MethodPost, Path: "/api/v1/auth/logout", Access: public, handle: s.logout},
+		{Method: http.MethodGet, Path: "/api/v1/me", Access: signedIn, handle: s.me},
+		{Method: http.MethodPut, Path: "/api/v1/me/password", Access: signedIn, handle: s.changePassword},
+
+		// People
+		{Method: http.MethodPost, Path: "/api/v1/users", Access: roles(hr, admin), handle: s.createUser},
+		{Method: http.MethodGet, Path: "/api/v1/users", Access: roles(hr, admin), handle: s.listUsers},
+		{Method: http.MethodGet, Path: "/api/v1/users/{id}", Access: roles(hr, admin), handle: s.getUser},
+		{Method: http.MethodPatch, Path: "/api/v1/users/{id}", Access: roles(hr, admin), handle: s.patchUser},
+		{Method: http.MethodPost, Path: "/api/v1/users/import", Access: roles(hr, admin), MaxBody: 32 << 20, handle: s.importUsers},
+		{Method: http.MethodGet, Path: "/api/v1/audit", Access: roles(admin), handle: s.listAudit},
 	}
 }

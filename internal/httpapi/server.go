@@ -11,6 +11,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/upskill/upskill/internal/fault"
+	"github.com/upskill/upskill/internal/identity"
+	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/store"
 )
 
@@ -23,8 +25,17 @@ type Options struct {
 	MetricsToken   string
 }
 
+// Deps are the domain services the handlers call.
+type Deps struct {
+	DB         *store.DB
+	Log        *slog.Logger
+	Identity   *identity.Service
+	RecordKeys *keys.Set // published at /.well-known/jwks.json
+}
+
 // Server is the HTTP API. Build it with New and serve Handler.
 type Server struct {
+	Deps
 	opt     Options
 	log     *slog.Logger
 	db      *store.DB
@@ -58,11 +69,12 @@ func roles(r ...string) Access { return Access{Roles: r} }
 func init() { gin.SetMode(gin.ReleaseMode) }
 
 // New builds the server and its routes.
-func New(opt Options, db *store.DB, log *slog.Logger) (*Server, error) {
+func New(opt Options, deps Deps) (*Server, error) {
 	if opt.MaxBodyBytes <= 0 {
 		opt.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{opt: opt, log: log, db: db, metrics: newMetrics(db.Pools())}
+	log, db := deps.Log, deps.DB
+	s := &Server{Deps: deps, opt: opt, log: log, db: db, metrics: newMetrics(db.Pools())}
 	s.routes = s.routeTable()
 
 	e := gin.New()
@@ -110,10 +122,6 @@ func (s *Server) EngineRoutes() []string {
 	return out
 }
 
-// guard enforces the route's access rule before its handler runs.
-func (s *Server) guard(r Route) gin.HandlerFunc {
-	return func(c *gin.Context) { c.Next() }
-}
 
 // ginPath turns the OpenAPI form /a/{id} into Gin's /a/:id.
 func ginPath(p string) string {

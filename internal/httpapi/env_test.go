@@ -1,0 +1,133 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/upskill/upskill/internal/apitest"
+	"github.com/upskill/upskill/internal/identity"
+	"github.com/upskill/upskill/internal/keys"
+	"github.com/upskill/upskill/internal/store"
+	"github.com/upskill/upskill/internal/store/storetest"
+)
+
+// cheapParams keep argon2id fast in tests; production uses DefaultParams.
+var cheapParams = identity.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+const testBaseURL = "http://upskill.test"
+
+// clock is a settable clock shared by the services of one test.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// testEnv is a whole API on a real database, with helpers to make users.
+type testEnv struct {
+	t        *testing.T
+	db       *store.DB
+	srv      *Server
+	ids      *identity.Service
+	jwtKey   ed25519.PrivateKey
+	clock    *clock
+	logs     *syncBuffer
+	c        *apitest.Client // anonymous client
+	password string
+	seq      atomic.Int64
+}
+
+// newTestEnv builds the API on a temp-file SQLite database.
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	return newTestEnvOn(t, storetest.SQLite(t))
+}
+
+// newTestEnvOn builds the API on db.
+func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
+	t.Helper()
+	_, jwtKey, _ := ed25519.GenerateKey(rand.Reader)
+	_, recKey, _ := ed25519.GenerateKey(rand.Reader)
+	jwtSet, err := keys.NewSet(jwtKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recSet, _ := keys.NewSet(recKey)
+	clk := &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	ids := identity.New(db, identity.Options{
+		Tokens: &identity.TokenIssuer{Keys: jwtSet, Issuer: testBaseURL, Audience: identity.Audience,
+			TTL: 15 * time.Minute, Now: clk.Now},
+		Params: cheapParams,
+		Now:    clk.Now,
+	})
+	logs := &syncBuffer{}
+	srv, err := New(Options{BaseURL: testBaseURL}, Deps{DB: db, Log: slog.New(slog.NewJSONHandler(logs, nil)),
+		Identity: ids, RecordKeys: recSet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{t: t, db: db, srv: srv, ids: ids, jwtKey: jwtKey, clock: clk, logs: logs,
+		c: apitest.NewClient(t, srv.Handler()), password: "correct horse battery staple"}
+}
+
+// user creates a user holding roles (learner when none) with e.password.
+func (e *testEnv) user(roles ...string) identity.User {
+	e.t.Helper()
+	return e.userIn("Marketing", roles...)
+}
+
+func (e *testEnv) userIn(department string, roles ...string) identity.User {
+	e.t.Helper()
+	if len(roles) == 0 {
+		roles = []string{identity.RoleLearner}
+	}
+	n := e.seq.Add(1)
+	u, err := e.ids.CreateUser(context.Background(), identity.Principal{Roles: identity.Roles{identity.RoleAdmin}},
+		identity.NewUser{Email: fmt.Sprintf("%s%d@example.com", roles[0], n), Name: fmt.Sprintf("Person %d", n),
+			Department: department, EmployeeID: fmt.Sprintf("E%05d", n), Roles: roles, Password: e.password})
+	if err != nil {
+		e.t.Fatalf("create user: %v", err)
+	}
+	return u
+}
+
+// token signs an access token for u without a login round trip.
+func (e *testEnv) token(u identity.User) string {
+	e.t.Helper()
+	tok, _, err := e.ids.Tokens().Issue(u.ID, u.Roles)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
+
+// as returns a client signed in as a new user with roles.
+func (e *testEnv) as(roles ...string) (*apitest.Client, identity.User) {
+	e.t.Helper()
+	u := e.user(roles...)
+	return e.c.As(e.token(u)), u
+}
+
+// login signs in through the API and returns the session body.
+func (e *testEnv) login(email, password string) map[string]any {
+	e.t.Helper()
+	return e.c.Post("/api/v1/auth/login", map[string]string{"email": email, "password": password}).Want(e.t, 200).Map(e.t)
+}

@@ -1,0 +1,264 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/upskill/upskill/internal/audit"
+	"github.com/upskill/upskill/internal/fault"
+	"github.com/upskill/upskill/internal/identity"
+	"github.com/upskill/upskill/internal/page"
+)
+
+// userJSON is the User of the contract. No password or hash, ever.
+type userJSON struct {
+	ID         string    `json:"id"`
+	Email      string    `json:"email"`
+	Name       string    `json:"name"`
+	Department string    `json:"department"`
+	EmployeeID *string   `json:"employee_id"`
+	Roles      []string  `json:"roles"`
+	Disabled   bool      `json:"disabled"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+func toUserJSON(u identity.User) userJSON {
+	roles := []string(u.Roles)
+	if roles == nil {
+		roles = []string{}
+	}
+	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Department: u.Department,
+		EmployeeID: u.EmployeeID, Roles: roles, Disabled: u.Disabled, CreatedAt: u.CreatedAt.UTC()}
+}
+
+type list[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+func pageOf(c *gin.Context) (page.Request, error) {
+	return page.Parse(c.Query("limit"), c.Query("cursor"))
+}
+
+func sessionJSON(s identity.Session) gin.H {
+	return gin.H{"access_token": s.AccessToken, "token_type": "Bearer", "expires_in": s.ExpiresIn,
+		"refresh_token": s.RefreshToken, "user": toUserJSON(s.User)}
+}
+
+func (s *Server) login(c *gin.Context) {
+	var in struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	if in.Email == "" || in.Password == "" {
+		fail(c, fault.InvalidFields("email and password are required",
+			fault.FieldError{Field: "email", Message: "required"}, fault.FieldError{Field: "password", Message: "required"}))
+		return
+	}
+	sess, err := s.Identity.Login(c.Request.Context(), in.Email, in.Password, c.ClientIP())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, sessionJSON(sess))
+}
+
+type refreshBody struct {
+	RefreshToken string `json:"refresh_token"`
+}
+
+func (s *Server) refresh(c *gin.Context) {
+	var in refreshBody
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	sess, err := s.Identity.Refresh(c.Request.Context(), in.RefreshToken)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, sessionJSON(sess))
+}
+
+func (s *Server) logout(c *gin.Context) {
+	var in refreshBody
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	if err := s.Identity.Logout(c.Request.Context(), in.RefreshToken); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) me(c *gin.Context) {
+	u, err := s.Identity.GetUser(c.Request.Context(), principal(c).UserID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toUserJSON(u))
+}
+
+func (s *Server) changePassword(c *gin.Context) {
+	var in struct {
+		Current string `json:"current_password"`
+		New     string `json:"new_password"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	if err := s.Identity.ChangePassword(c.Request.Context(), principal(c), in.Current, in.New); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) createUser(c *gin.Context) {
+	var in struct {
+		Email      string   `json:"email"`
+		Name       string   `json:"name"`
+		Department string   `json:"department"`
+		EmployeeID *string  `json:"employee_id"`
+		Roles      []string `json:"roles"`
+		Password   string   `json:"password"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	nu := identity.NewUser{Email: in.Email, Name: in.Name, Department: in.Department, Roles: in.Roles, Password: in.Password}
+	if in.EmployeeID != nil {
+		nu.EmployeeID = *in.EmployeeID
+	}
+	u, err := s.Identity.CreateUser(c.Request.Context(), principal(c), nu)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/users/"+u.ID)
+	c.JSON(http.StatusCreated, toUserJSON(u))
+}
+
+func (s *Server) listUsers(c *gin.Context) {
+	p, err := pageOf(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	users, next, err := s.Identity.ListUsers(c.Request.Context(),
+		identity.UserFilter{Department: c.Query("department"), Query: c.Query("q")}, p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := list[userJSON]{Items: make([]userJSON, 0, len(users)), NextCursor: next}
+	for _, u := range users {
+		out.Items = append(out.Items, toUserJSON(u))
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) getUser(c *gin.Context) {
+	u, err := s.Identity.GetUser(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toUserJSON(u))
+}
+
+func (s *Server) patchUser(c *gin.Context) {
+	var in struct {
+		Email      *string   `json:"email"`
+		Name       *string   `json:"name"`
+		Department *string   `json:"department"`
+		EmployeeID *string   `json:"employee_id"`
+		Roles      *[]string `json:"roles"`
+		Disabled   *bool     `json:"disabled"`
+		Password   *string   `json:"password"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	u, err := s.Identity.UpdateUser(c.Request.Context(), principal(c), c.Param("id"), identity.UserPatch{
+		Email: in.Email, Name: in.Name, Department: in.Department, EmployeeID: in.EmployeeID,
+		Roles: in.Roles, Disabled: in.Disabled, Password: in.Password})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toUserJSON(u))
+}
+
+func (s *Server) importUsers(c *gin.Context) {
+	if err := requireMediaType(c, "text/csv"); err != nil {
+		fail(c, err)
+		return
+	}
+	res, err := s.Identity.ImportCSV(c.Request.Context(), principal(c), c.Request.Body)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged})
+}
+
+func (s *Server) listAudit(c *gin.Context) {
+	p, err := pageOf(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	f := audit.Filter{Action: c.Query("action"), Actor: c.Query("actor")}
+	if f.From, err = timeParam(c, "from"); err != nil {
+		fail(c, err)
+		return
+	}
+	if f.To, err = timeParam(c, "to"); err != nil {
+		fail(c, err)
+		return
+	}
+	events, next, err := audit.List(c.Request.Context(), s.db, f, p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if events == nil {
+		events = []audit.Event{}
+	}
+	c.JSON(http.StatusOK, list[audit.Event]{Items: events, NextCursor: next})
+}
+
+// timeParam reads an optional RFC 3339 time (or a plain date) query value.
+func timeParam(c *gin.Context, name string) (*time.Time, error) {
+	v := c.Query(name)
+	if v == "" {
+		return nil, nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			t = t.UTC()
+			return &t, nil
+		}
+	}
+	return nil, &fault.Error{Code: fault.BadRequest, Message: name + " must be an RFC 3339 time or a YYYY-MM-DD date",
+		Fields: []fault.FieldError{{Field: name, Message: "not a time"}}}
+}
+
+func (s *Server) jwks(c *gin.Context) {
+	c.Header("Cache-Control", "public, max-age=300")
+	c.JSON(http.StatusOK, gin.H{"keys": s.RecordKeys.JWKS()})
+}

@@ -1,0 +1,375 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/upskill/upskill/internal/audit"
+	"github.com/upskill/upskill/internal/fault"
+	"github.com/upskill/upskill/internal/page"
+	"github.com/upskill/upskill/internal/store"
+)
+
+// NewUser is the input for creating a user.
+type NewUser struct {
+	Email      string
+	Name       string
+	Department string
+	EmployeeID string
+	Roles      []string
+	Password   string // optional: without one the user cannot sign in yet
+}
+
+// UserPatch changes some fields of a user; nil means unchanged. An empty
+// EmployeeID clears it.
+type UserPatch struct {
+	Email      *string
+	Name       *string
+	Department *string
+	EmployeeID *string
+	Roles      *[]string
+	Disabled   *bool
+	Password   *string
+}
+
+func fieldErr(field string, err error) *fault.Error {
+	return fault.InvalidFields(err.Error(), fault.FieldError{Field: field, Message: err.Error()})
+}
+
+// CreateUser adds a user. HR may create learners only.
+func (s *Service) CreateUser(ctx context.Context, actor Principal, in NewUser) (User, error) {
+	if len(in.Roles) == 0 {
+		in.Roles = []string{RoleLearner}
+	}
+	roles, err := checkRoles(in.Roles)
+	if err != nil {
+		return User{}, fieldErr("roles", err)
+	}
+	if !actor.IsAdmin() && !roles.OnlyLearner() {
+		return User{}, fault.New(fault.Forbidden, "only an admin may create users with roles other than learner")
+	}
+	u := User{ID: uuid.NewString(), Email: NormaliseEmail(in.Email), Name: strings.TrimSpace(in.Name),
+		Department: strings.TrimSpace(in.Department), Roles: roles}
+	if err := validateProfile(u.Email, u.Name, u.Department, in.EmployeeID); err != nil {
+		return User{}, err
+	}
+	if id := strings.TrimSpace(in.EmployeeID); id != "" {
+		u.EmployeeID = &id
+	}
+	if in.Password != "" {
+		if err := CheckPasswordPolicy(in.Password); err != nil {
+			return User{}, fieldErr("password", err)
+		}
+		h, err := s.hash(ctx, in.Password)
+		if err != nil {
+			return User{}, err
+		}
+		u.PasswordHash = &h
+	}
+	u.CreatedAt, u.UpdatedAt = s.now(), s.now()
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		if err := s.insertUser(tx, &u); err != nil {
+			return err
+		}
+		if err := s.membershipChanged(ctx, tx, []string{u.ID}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor.UserID, audit.UserCreated, u.ID,
+			map[string]any{"email": u.Email, "roles": []string(u.Roles), "department": u.Department})
+	})
+	return u, err
+}
+
+func (s *Service) insertUser(tx *gorm.DB, u *User) error {
+	err := tx.Create(u).Error
+	if store.IsUniqueViolation(err) {
+		return s.uniqueConflict(tx, u.ID, u.Email, u.EmployeeID)
+	}
+	if err != nil {
+		return fault.Wrap(err, "could not save the user")
+	}
+	return nil
+}
+
+// uniqueConflict names which unique field clashes.
+func (s *Service) uniqueConflict(tx *gorm.DB, id, email string, employeeID *string) error {
+	var n int64
+	tx.Model(&User{}).Where("email = ? AND id <> ?", email, id).Count(&n)
+	if n > 0 {
+		return &fault.Error{Code: fault.Conflict, Message: fmt.Sprintf("a user with email %s already exists", email),
+			Fields: []fault.FieldError{{Field: "email", Message: "already taken"}}}
+	}
+	return &fault.Error{Code: fault.Conflict, Message: "that employee id belongs to another user",
+		Fields: []fault.FieldError{{Field: "employee_id", Message: "already taken"}}}
+}
+
+func validateProfile(email, name, department, employeeID string) error {
+	if err := checkEmail(email); err != nil {
+		return fieldErr("email", err)
+	}
+	if err := checkText("name", name, true, 200); err != nil {
+		return fieldErr("name", err)
+	}
+	if err := checkText("department", department, false, 200); err != nil {
+		return fieldErr("department", err)
+	}
+	if err := checkText("employee_id", employeeID, false, 100); err != nil {
+		return fieldErr("employee_id", err)
+	}
+	return nil
+}
+
+// UpdateUser applies a patch. HR may edit learners' profiles and
+// passwords; only an admin changes roles, disables users or edits staff.
+func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, p UserPatch) (User, error) {
+	u, err := s.GetUser(ctx, id)
+	if err != nil {
+		return u, err
+	}
+	if !actor.IsAdmin() {
+		switch {
+		case !u.Roles.OnlyLearner():
+			return u, fault.New(fault.Forbidden, "HR may edit learners only")
+		case p.Roles != nil || p.Disabled != nil:
+			return u, fault.New(fault.Forbidden, "only an admin may change roles or disable users")
+		}
+	}
+	before := u
+	if err := applyPatch(&u, p); err != nil {
+		return before, err
+	}
+	if p.Password != nil {
+		if err := CheckPasswordPolicy(*p.Password); err != nil {
+			return before, fieldErr("password", err)
+		}
+		h, err := s.hash(ctx, *p.Password)
+		if err != nil {
+			return before, err
+		}
+		u.PasswordHash = &h
+	}
+	u.UpdatedAt = s.now()
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		err := tx.Select("*").Omit("created_at").Save(&u).Error
+		if store.IsUniqueViolation(err) {
+			return s.uniqueConflict(tx, u.ID, u.Email, u.EmployeeID)
+		}
+		if err != nil {
+			return err
+		}
+		if u.Disabled || p.Password != nil {
+			// Disabling ends every session; an admin-set password does too.
+			if err := s.revokeFamilies(tx, "user_id = ?", u.ID); err != nil {
+				return err
+			}
+		}
+		if before.Department != u.Department {
+			if err := s.membershipChanged(ctx, tx, []string{u.ID}); err != nil {
+				return err
+			}
+		}
+		return s.auditUpdate(ctx, tx, actor, before, u, p.Password != nil)
+	})
+	if err != nil {
+		return before, asFault(err, "could not update the user")
+	}
+	return u, nil
+}
+
+func applyPatch(u *User, p UserPatch) error {
+	if p.Email != nil {
+		u.Email = NormaliseEmail(*p.Email)
+	}
+	if p.Name != nil {
+		u.Name = strings.TrimSpace(*p.Name)
+	}
+	if p.Department != nil {
+		u.Department = strings.TrimSpace(*p.Department)
+	}
+	emp := ""
+	if u.EmployeeID != nil {
+		emp = *u.EmployeeID
+	}
+	if p.EmployeeID != nil {
+		emp = strings.TrimSpace(*p.EmployeeID)
+		u.EmployeeID = nil
+		if emp != "" {
+			u.EmployeeID = &emp
+		}
+	}
+	if err := validateProfile(u.Email, u.Name, u.Department, emp); err != nil {
+		return err
+	}
+	if p.Roles != nil {
+		roles, err := checkRoles(*p.Roles)
+		if err != nil {
+			return fieldErr("roles", err)
+		}
+		u.Roles = roles
+	}
+	if p.Disabled != nil {
+		u.Disabled = *p.Disabled
+	}
+	return nil
+}
+
+func (s *Service) auditUpdate(ctx context.Context, tx *gorm.DB, actor Principal, before, after User, password bool) error {
+	if !before.Roles.Equal(after.Roles) {
+		if err := audit.Record(ctx, tx, actor.UserID, audit.RolesChanged, after.ID,
+			map[string]any{"from": []string(before.Roles), "to": []string(after.Roles)}); err != nil {
+			return err
+		}
+	}
+	if before.Disabled != after.Disabled {
+		action := audit.UserEnabled
+		if after.Disabled {
+			action = audit.UserDisabled
+		}
+		if err := audit.Record(ctx, tx, actor.UserID, action, after.ID, nil); err != nil {
+			return err
+		}
+	}
+	if password {
+		if err := audit.Record(ctx, tx, actor.UserID, audit.PasswordChanged, after.ID, map[string]any{"by": "admin"}); err != nil {
+			return err
+		}
+	}
+	changed := map[string]any{}
+	if before.Email != after.Email {
+		changed["email"] = after.Email
+	}
+	if before.Name != after.Name {
+		changed["name"] = after.Name
+	}
+	if before.Department != after.Department {
+		changed["department"] = after.Department
+	}
+	if fmt.Sprint(deref(before.EmployeeID)) != fmt.Sprint(deref(after.EmployeeID)) {
+		changed["employee_id"] = deref(after.EmployeeID)
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	return audit.Record(ctx, tx, actor.UserID, audit.UserUpdated, after.ID, changed)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func (s *Service) membershipChanged(ctx context.Context, tx *gorm.DB, ids []string) error {
+	if s.OnMembership == nil || len(ids) == 0 {
+		return nil
+	}
+	return s.OnMembership(ctx, tx, ids)
+}
+
+// UserFilter narrows ListUsers.
+type UserFilter struct {
+	Department string
+	Query      string // matches name, email or employee id
+}
+
+// ListUsers returns users ordered by email, a page at a time.
+func (s *Service) ListUsers(ctx context.Context, f UserFilter, p page.Request) ([]User, string, error) {
+	q := s.db.R.WithContext(ctx).Model(&User{})
+	if f.Department != "" {
+		q = q.Where("department = ?", f.Department)
+	}
+	if t := strings.TrimSpace(f.Query); t != "" {
+		like := "%" + escapeLike(strings.ToLower(t)) + "%"
+		q = q.Where("(LOWER(name) LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' OR LOWER(COALESCE(employee_id, '')) LIKE ? ESCAPE '\\')", like, like, like)
+	}
+	if p.Cursor != "" {
+		q = q.Where("email > ?", p.Cursor)
+	}
+	var users []User
+	if err := q.Order("email").Limit(p.Limit + 1).Find(&users).Error; err != nil {
+		return nil, "", fault.Wrap(err, "could not list users")
+	}
+	users, next := page.Trim(users, p.Limit, func(u User) string { return u.Email })
+	return users, next, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Bootstrap creates the first admin when no user exists. With no password
+// given it makes a random one and returns it so the caller can print it
+// once; otherwise it returns "".
+func (s *Service) Bootstrap(ctx context.Context, email, password string) (created bool, generated string, err error) {
+	var n int64
+	if err := s.db.W.WithContext(ctx).Model(&User{}).Count(&n).Error; err != nil {
+		return false, "", fault.Wrap(err, "could not count users")
+	}
+	if n > 0 {
+		return false, "", nil
+	}
+	if email == "" {
+		email = "admin@upskill.local"
+	}
+	if password == "" {
+		password = RandomPassword()
+		generated = password
+	}
+	_, err = s.CreateUser(ctx, Principal{Roles: Roles{RoleAdmin}}, NewUser{
+		Email: email, Name: "Administrator", Roles: []string{RoleAdmin}, Password: password})
+	if fault.Is(err, fault.Conflict) {
+		return false, "", nil // another replica bootstrapped at the same moment
+	}
+	if err != nil {
+		return false, "", fmt.Errorf("create the first admin: %w", err)
+	}
+	return true, generated, nil
+}
+
+// RandomPassword returns a 20-character password from an unambiguous
+// alphabet.
+func RandomPassword() string {
+	const alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 20)
+	if _, err := io.ReadFull(rand.Reader, b); err != nil {
+		panic(err)
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// DemoAccount is one sign-in created by EnsureDemo.
+type DemoAccount struct{ Role, Email, Password string }
+
+// EnsureDemo creates (or resets) one account per role with a fresh
+// password, for trying the API out. Never enabled by default.
+func (s *Service) EnsureDemo(ctx context.Context) ([]DemoAccount, error) {
+	admin := Principal{Roles: Roles{RoleAdmin}}
+	var out []DemoAccount
+	for _, role := range AllRoles {
+		acc := DemoAccount{Role: role, Email: role + "@demo.upskill.local", Password: "demo-" + RandomPassword()}
+		var u User
+		err := s.db.R.WithContext(ctx).Take(&u, "email = ?", acc.Email).Error
+		switch {
+		case store.IsNotFound(err):
+			_, err = s.CreateUser(ctx, admin, NewUser{Email: acc.Email, Name: "Demo " + role,
+				Department: "Marketing", Roles: []string{role}, Password: acc.Password})
+		case err == nil:
+			_, err = s.UpdateUser(ctx, admin, u.ID, UserPatch{Password: &acc.Password})
+		}
+		if err != nil {
+			return nil, fmt.Errorf("demo account %s: %w", acc.Email, err)
+		}
+		out = append(out, acc)
+	}
+	return out, nil
+}

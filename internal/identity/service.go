@@ -1,0 +1,151 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/upskill/upskill/internal/fault"
+	"github.com/upskill/upskill/internal/store"
+)
+
+// Audience is the aud claim of upskill access tokens.
+const Audience = "upskill-api"
+
+// Throttle limits failed logins: after Failures failures within Window for
+// one email or one client address, further attempts wait Lockout.
+type Throttle struct {
+	EmailFailures int
+	IPFailures    int
+	Window        time.Duration
+	Lockout       time.Duration
+}
+
+// DefaultThrottle: five wrong passwords for one account, or fifty from one
+// address, within 15 minutes lock that key for 15 minutes.
+var DefaultThrottle = Throttle{EmailFailures: 5, IPFailures: 50, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
+
+// Service owns users, sessions and access.
+type Service struct {
+	db         *store.DB
+	tokens     *TokenIssuer
+	refreshTTL time.Duration
+	throttle   Throttle
+	params     Params
+	now        func() time.Time
+	// hashSlots bounds concurrent argon2id work: each hash takes 64 MiB.
+	hashSlots chan struct{}
+	// OnMembership is called inside the transaction that creates users or
+	// changes their department, so standing assignments can follow them.
+	OnMembership func(ctx context.Context, tx *gorm.DB, userIDs []string) error
+}
+
+// Options configure a Service.
+type Options struct {
+	Tokens     *TokenIssuer
+	RefreshTTL time.Duration
+	Throttle   Throttle
+	Params     Params           // zero: DefaultParams
+	Now        func() time.Time // nil: time.Now
+}
+
+// New returns the identity service.
+func New(db *store.DB, opt Options) *Service {
+	if opt.RefreshTTL == 0 {
+		opt.RefreshTTL = 30 * 24 * time.Hour
+	}
+	if opt.Throttle == (Throttle{}) {
+		opt.Throttle = DefaultThrottle
+	}
+	if opt.Params == (Params{}) {
+		opt.Params = DefaultParams()
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	return &Service{db: db, tokens: opt.Tokens, refreshTTL: opt.RefreshTTL, throttle: opt.Throttle,
+		params: opt.Params, now: func() time.Time { return opt.Now().UTC() }, hashSlots: make(chan struct{}, 4)}
+}
+
+// Tokens returns the access-token issuer.
+func (s *Service) Tokens() *TokenIssuer { return s.tokens }
+
+func (s *Service) hash(ctx context.Context, pw string) (string, error) {
+	if err := s.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer s.release()
+	h, err := s.params.Hash(rand.Reader, pw)
+	if err != nil {
+		return "", fault.Wrap(err, "could not hash the password")
+	}
+	return h, nil
+}
+
+// verify checks pw against hash, or does the same work against a dummy
+// when there is no hash, so that timing does not reveal accounts.
+func (s *Service) verify(ctx context.Context, hash *string, pw string) (bool, error) {
+	if err := s.acquire(ctx); err != nil {
+		return false, err
+	}
+	defer s.release()
+	if hash == nil {
+		DummyVerify(pw)
+		return false, nil
+	}
+	ok, err := VerifyPassword(*hash, pw)
+	if err != nil {
+		return false, fault.Wrap(err, "stored password hash is unreadable")
+	}
+	return ok, nil
+}
+
+func (s *Service) acquire(ctx context.Context) error {
+	select {
+	case s.hashSlots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fault.New(fault.Unavailable, "the request was cancelled while waiting")
+	}
+}
+
+func (s *Service) release() { <-s.hashSlots }
+
+// ErrBadToken is the one answer for every unusable access token.
+var errBadToken = fault.New(fault.Unauthorized, "the access token is missing, malformed, expired or not valid")
+
+// Authenticate turns an access token into the caller. The user is read on
+// every request, so a disabled user or a role change takes effect at once.
+func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
+	claims, err := s.tokens.Parse(token)
+	if err != nil {
+		return Principal{}, errBadToken
+	}
+	var u User
+	err = s.db.R.WithContext(ctx).Select("id", "name", "roles", "disabled").Take(&u, "id = ?", claims.Subject).Error
+	if store.IsNotFound(err) || (err == nil && u.Disabled) {
+		return Principal{}, errBadToken
+	}
+	if err != nil {
+		return Principal{}, fault.Wrap(err, "could not load the caller")
+	}
+	return Principal{UserID: u.ID, Name: u.Name, Roles: u.Roles, SessionID: claims.SessionID}, nil
+}
+
+// GetUser returns one user.
+func (s *Service) GetUser(ctx context.Context, id string) (User, error) {
+	var u User
+	err := s.db.R.WithContext(ctx).Take(&u, "id = ?", id).Error
+	if store.IsNotFound(err) {
+		return u, fault.New(fault.NotFound, "no user %q", id)
+	}
+	if err != nil {
+		return u, fault.Wrap(err, "could not load user")
+	}
+	return u, nil
+}
+
+func describe(u User) string { return fmt.Sprintf("%s <%s>", u.Name, u.Email) }

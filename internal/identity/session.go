@@ -1,0 +1,310 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/upskill/upskill/internal/audit"
+	"github.com/upskill/upskill/internal/fault"
+	"github.com/upskill/upskill/internal/store"
+)
+
+// Session is what a login or a refresh returns.
+type Session struct {
+	AccessToken  string
+	ExpiresIn    int // seconds
+	RefreshToken string
+	User         User
+}
+
+// refreshToken is a stored refresh token; only its hash is kept.
+type refreshToken struct {
+	ID        string
+	FamilyID  string
+	UserID    string
+	TokenHash string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	SpentAt   *time.Time
+	RevokedAt *time.Time
+}
+
+func (refreshToken) TableName() string { return "refresh_tokens" }
+
+type throttleRow struct {
+	Key         string `gorm:"primaryKey"`
+	Failures    int
+	WindowStart time.Time
+	LockedUntil *time.Time
+}
+
+func (throttleRow) TableName() string { return "login_throttle" }
+
+// errBadLogin is the same answer for an unknown email, a wrong password, a
+// user without a password and a disabled user.
+var errBadLogin = fault.New(fault.Unauthorized, "email or password is incorrect")
+
+// Login checks a password and opens a session (a new refresh-token family).
+func (s *Service) Login(ctx context.Context, email, password, clientIP string) (Session, error) {
+	email = NormaliseEmail(email)
+	keys := []string{"email:" + email, "ip:" + clientIP}
+	if wait, err := s.lockedFor(ctx, keys); err != nil {
+		return Session{}, err
+	} else if wait > 0 {
+		return Session{}, &fault.Error{Code: fault.TooMany, RetryAfter: wait,
+			Message: "too many failed sign-ins; try again later"}
+	}
+	var u User
+	err := s.db.R.WithContext(ctx).Take(&u, "email = ?", email).Error
+	if err != nil && !store.IsNotFound(err) {
+		return Session{}, fault.Wrap(err, "could not load user")
+	}
+	found := err == nil
+	var hash *string
+	if found {
+		hash = u.PasswordHash
+	}
+	ok, verr := s.verify(ctx, hash, password)
+	if verr != nil {
+		return Session{}, verr
+	}
+	if !found || !ok || u.Disabled {
+		details := map[string]any{"email": email}
+		if err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+			if err := s.countFailure(tx, keys); err != nil {
+				return err
+			}
+			actor := ""
+			if found {
+				actor = u.ID
+			}
+			return audit.Record(ctx, tx, actor, audit.LoginFailed, email, details)
+		}); err != nil {
+			return Session{}, fault.Wrap(err, "could not record the failed sign-in")
+		}
+		return Session{}, errBadLogin
+	}
+	var sess Session
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Where("key = ?", keys[0]).Delete(&throttleRow{}).Error; err != nil {
+			return err
+		}
+		var err error
+		sess, err = s.openSession(tx, u, uuid.NewString())
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, u.ID, audit.LoginSucceeded, u.ID, nil)
+	})
+	if err != nil {
+		return Session{}, fault.Wrap(err, "could not open the session")
+	}
+	return sess, nil
+}
+
+// lockedFor returns how long any of keys is still locked out.
+func (s *Service) lockedFor(ctx context.Context, keys []string) (time.Duration, error) {
+	var rows []throttleRow
+	if err := s.db.R.WithContext(ctx).Where("key IN ?", keys).Find(&rows).Error; err != nil {
+		return 0, fault.Wrap(err, "could not read the sign-in throttle")
+	}
+	var wait time.Duration
+	now := s.now()
+	for _, r := range rows {
+		if r.LockedUntil != nil && r.LockedUntil.After(now) {
+			wait = max(wait, r.LockedUntil.Sub(now))
+		}
+	}
+	return wait, nil
+}
+
+// countFailure adds a failure to each key and locks the keys that reach
+// their limit within the window.
+func (s *Service) countFailure(tx *gorm.DB, keys []string) error {
+	now := s.now()
+	for i, key := range keys {
+		limit := s.throttle.EmailFailures
+		if i == 1 {
+			limit = s.throttle.IPFailures
+		}
+		var r throttleRow
+		err := tx.Take(&r, "key = ?", key).Error
+		switch {
+		case store.IsNotFound(err):
+			r = throttleRow{Key: key, WindowStart: now}
+		case err != nil:
+			return err
+		case now.Sub(r.WindowStart) > s.throttle.Window:
+			r = throttleRow{Key: key, WindowStart: now}
+		}
+		r.Failures++
+		if r.Failures >= limit {
+			until := now.Add(s.throttle.Lockout)
+			r.LockedUntil = &until
+			r.Failures, r.WindowStart = 0, now
+		}
+		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&r).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openSession stores a new refresh token in family and signs an access
+// token for it.
+func (s *Service) openSession(tx *gorm.DB, u User, family string) (Session, error) {
+	plain, hash := NewRefreshToken()
+	now := s.now()
+	rt := refreshToken{ID: uuid.NewString(), FamilyID: family, UserID: u.ID, TokenHash: hash,
+		CreatedAt: now, ExpiresAt: now.Add(s.refreshTTL)}
+	if err := tx.Create(&rt).Error; err != nil {
+		return Session{}, err
+	}
+	access, exp, err := s.tokens.IssueForSession(u.ID, u.Roles, family)
+	if err != nil {
+		return Session{}, err
+	}
+	return Session{AccessToken: access, ExpiresIn: int(exp.Sub(now).Seconds()), RefreshToken: plain, User: u}, nil
+}
+
+var errBadRefresh = fault.New(fault.Unauthorized, "the refresh token is not valid")
+
+// errReused carries the reuse out of the transaction so the revocation it
+// made is committed before the caller is refused.
+var errReused = errors.New("refresh token reused")
+
+// Refresh spends a refresh token and returns a new pair in the same
+// family. Presenting a spent token revokes the whole family.
+func (s *Service) Refresh(ctx context.Context, plain string) (Session, error) {
+	if plain == "" {
+		return Session{}, errBadRefresh
+	}
+	var sess Session
+	var reused *refreshToken
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		var rt refreshToken
+		err := tx.Take(&rt, "token_hash = ?", HashRefreshToken(plain)).Error
+		if store.IsNotFound(err) {
+			return errBadRefresh
+		}
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if rt.RevokedAt != nil || now.After(rt.ExpiresAt) {
+			return errBadRefresh
+		}
+		if rt.SpentAt != nil {
+			reused = &rt
+			return nil
+		}
+		res := tx.Model(&refreshToken{}).Where("id = ? AND spent_at IS NULL", rt.ID).Update("spent_at", now)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 { // a concurrent refresh spent it first
+			reused = &rt
+			return nil
+		}
+		var u User
+		if err := tx.Take(&u, "id = ?", rt.UserID).Error; err != nil {
+			return err
+		}
+		if u.Disabled {
+			return errBadRefresh
+		}
+		sess, err = s.openSession(tx, u, rt.FamilyID)
+		return err
+	})
+	if err != nil {
+		return Session{}, asFault(err, "could not refresh the session")
+	}
+	if reused != nil {
+		if err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+			if err := s.revokeFamilies(tx, "family_id = ?", reused.FamilyID); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, reused.UserID, audit.RefreshReused, reused.UserID,
+				map[string]any{"family_id": reused.FamilyID})
+		}); err != nil {
+			return Session{}, fault.Wrap(err, "could not revoke the session")
+		}
+		return Session{}, errBadRefresh
+	}
+	return sess, nil
+}
+
+// Logout revokes the login the refresh token belongs to. Unknown tokens
+// are ignored: logging out is idempotent.
+func (s *Service) Logout(ctx context.Context, plain string) error {
+	if plain == "" {
+		return nil
+	}
+	return asFault(s.db.Tx(ctx, func(tx *gorm.DB) error {
+		var rt refreshToken
+		err := tx.Take(&rt, "token_hash = ?", HashRefreshToken(plain)).Error
+		if store.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return s.revokeFamilies(tx, "family_id = ?", rt.FamilyID)
+	}), "could not log out")
+}
+
+func (s *Service) revokeFamilies(tx *gorm.DB, where string, args ...any) error {
+	return tx.Model(&refreshToken{}).Where(where, args...).Where("revoked_at IS NULL").
+		Update("revoked_at", s.now()).Error
+}
+
+// ChangePassword checks the current password, stores the new one and
+// revokes every other session of the user.
+func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string) error {
+	u, err := s.GetUser(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	ok, err := s.verify(ctx, u.PasswordHash, current)
+	if err != nil {
+		return err
+	}
+	if !ok || u.PasswordHash == nil {
+		return fault.InvalidFields("the current password is incorrect",
+			fault.FieldError{Field: "current_password", Message: "incorrect"})
+	}
+	if err := CheckPasswordPolicy(next); err != nil {
+		return fault.InvalidFields(err.Error(), fault.FieldError{Field: "new_password", Message: err.Error()})
+	}
+	hash, err := s.hash(ctx, next)
+	if err != nil {
+		return err
+	}
+	return asFault(s.db.Tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Model(&User{}).Where("id = ?", u.ID).
+			Updates(map[string]any{"password_hash": hash, "updated_at": s.now()}).Error; err != nil {
+			return err
+		}
+		if err := s.revokeFamilies(tx, "user_id = ? AND family_id <> ?", u.ID, p.SessionID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, u.ID, audit.PasswordChanged, u.ID, map[string]any{"by": "self"})
+	}), "could not change the password")
+}
+
+// asFault passes application errors through and wraps the rest.
+func asFault(err error, msg string) error {
+	if err == nil {
+		return nil
+	}
+	var fe *fault.Error
+	if errors.As(err, &fe) {
+		return fe
+	}
+	return fault.Wrap(err, "%s", msg)
+}

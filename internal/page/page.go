@@ -1,0 +1,61 @@
+// Package page holds the list conventions of the API: a limit (default 50,
+// at most 500) and an opaque cursor that continues after the last item.
+package page
+
+import (
+	"encoding/base64"
+	"strconv"
+
+	"github.com/upskill/upskill/internal/fault"
+)
+
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+// Request is a page request.
+type Request struct {
+	Limit  int
+	Cursor string // decoded: the key of the last item already seen
+}
+
+// Parse checks the raw limit and cursor query values.
+func Parse(limit, cursor string) (Request, error) {
+	r := Request{Limit: DefaultLimit}
+	if limit != "" {
+		n, err := strconv.Atoi(limit)
+		if err != nil || n < 1 || n > MaxLimit {
+			return r, &fault.Error{Code: fault.BadRequest, Message: "limit must be a whole number from 1 to 500",
+				Fields: []fault.FieldError{{Field: "limit", Message: "must be 1–500"}}}
+		}
+		r.Limit = n
+	}
+	if cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err != nil || len(b) == 0 {
+			return r, &fault.Error{Code: fault.BadRequest, Message: "cursor is not one this API issued",
+				Fields: []fault.FieldError{{Field: "cursor", Message: "invalid cursor"}}}
+		}
+		r.Cursor = string(b)
+	}
+	return r, nil
+}
+
+// Encode turns the key of the last item into the next_cursor value.
+func Encode(key string) string {
+	if key == "" {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(key))
+}
+
+// Trim cuts a result fetched with Limit+1 rows down to Limit and returns the
+// next cursor (empty on the last page), using key to name the last item.
+func Trim[T any](items []T, limit int, key func(T) string) ([]T, string) {
+	if len(items) <= limit {
+		return items, ""
+	}
+	items = items[:limit]
+	return items, Encode(key(items[len(items)-1]))
+}
