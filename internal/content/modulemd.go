@@ -1,0 +1,167 @@
+package content
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+const maxSummary = 300 // characters
+
+// moduleMD reads module.md: front matter into m, overview into m.OverviewHTML.
+func (p *parsing) moduleMD(src []byte) {
+	const file = "module.md"
+	fm, closed := splitFrontMatter(src)
+	if !closed {
+		p.problem(file, 1, "front matter opened with '---' on line 1 is never closed by a '---' line")
+		return
+	}
+	if !fm.found {
+		p.problem(file, 1, "module.md must start with front matter: a '---' line, title, summary, topics, and another '---' line")
+		return
+	}
+	// YAML line n is file line n+1: the opening '---' comes first.
+	report := func(line int, msg string) { p.problem(file, line+1, msg) }
+	seen, ok := fields{report: report, known: p.moduleKeys(report)}.walk(fm.yaml)
+	for _, key := range []string{"title", "summary", "topics"} {
+		if _, has := seen[key]; ok && !has {
+			p.problem(file, 1, fmt.Sprintf("missing required key %q", key))
+		}
+	}
+	if line, ok := seen["prerequisites"]; ok {
+		p.mod.prereqLine = line + 1
+	} else {
+		p.mod.prereqLine = 1
+	}
+	d := parseDoc(file, fm.body, fm.skip)
+	p.links.rewrite(d)
+	p.mod.OverviewHTML = d.html(d.root)
+	p.probs = append(p.probs, d.probs...)
+}
+
+// moduleKeys decodes each module.md key into p.mod, reporting bad values.
+func (p *parsing) moduleKeys(report func(int, string)) map[string]func(*yaml.Node) {
+	m := p.mod
+	return map[string]func(*yaml.Node){
+		"title": textField("title", &m.Title, report),
+		"summary": func(v *yaml.Node) {
+			textField("summary", &m.Summary, report)(v)
+			if n := utf8.RuneCountInString(m.Summary); n > maxSummary {
+				report(v.Line, fmt.Sprintf("summary is %d characters; at most %d", n, maxSummary))
+			}
+		},
+		"topics": func(v *yaml.Node) { m.Topics = p.slugList(v, "topics", report, p.topic) },
+		"level": func(v *yaml.Node) {
+			s, _ := yamlString(v)
+			if !slices.Contains(Levels, s) {
+				report(v.Line, fmt.Sprintf("unknown level %s; one of %s", show(v), strings.Join(Levels, ", ")))
+				return
+			}
+			m.Level = s
+		},
+		"minutes":      wholeField("minutes", 1, 10000, "want a whole number of minutes, at least 1", &m.Minutes, report),
+		"pass_mark":    wholeField("pass_mark", 1, 100, "want a whole percent from 1 to 100", &m.PassMark, report),
+		"max_attempts": wholeField("max_attempts", 0, 1000, "want a whole number, 0 or more (0 = unlimited)", &m.MaxAttempts, report),
+		"valid_for": func(v *yaml.Node) {
+			s, _ := yamlString(v)
+			days, ok := validDays(s)
+			if v.ShortTag() != "!!str" || !ok {
+				report(v.Line, fmt.Sprintf("valid_for is %s; want a number and d, mo or y, e.g. 365d, 12mo or 2y (at most 100y)", show(v)))
+				return
+			}
+			m.ValidFor, m.ValidForDays = s, days
+		},
+		"prerequisites": func(v *yaml.Node) {
+			m.Prerequisites = p.slugList(v, "prerequisites", report, p.prerequisite)
+		},
+	}
+}
+
+func textField(key string, dst *string, report func(int, string)) func(*yaml.Node) {
+	return func(v *yaml.Node) {
+		s, ok := yamlString(v)
+		switch {
+		case !ok:
+			report(v.Line, key+" must be text")
+		case strings.TrimSpace(s) == "":
+			report(v.Line, key+" must not be empty")
+		default:
+			*dst = strings.TrimSpace(s)
+		}
+	}
+}
+
+// wholeField reads a whole number in [lo, hi]; the upper bounds are far
+// beyond real use and only keep arithmetic on them safe.
+func wholeField(key string, lo, hi int, msg string, dst *int, report func(int, string)) func(*yaml.Node) {
+	return func(v *yaml.Node) {
+		n, ok := yamlInt(v)
+		if !ok || n < lo || n > hi {
+			report(v.Line, fmt.Sprintf("%s is %s; %s", key, show(v), msg))
+			return
+		}
+		*dst = n
+	}
+}
+
+// slugList reads a list of names, checking each with check (which returns
+// a problem message or "") and reporting repeats.
+func (p *parsing) slugList(v *yaml.Node, key string, report func(int, string), check func(string) string) []string {
+	items, ok := yamlStrings(v)
+	if !ok {
+		report(v.Line, fmt.Sprintf("%s must be a list, e.g. [%s]", key, map[string]string{
+			"topics": "benefits, roi", "prerequisites": "ai-basics"}[key]))
+		return nil
+	}
+	if key == "topics" && len(items) == 0 {
+		report(v.Line, "topics must name at least one topic")
+	}
+	var out []string
+	for _, item := range items {
+		s := strings.TrimSpace(item.Value)
+		if msg := check(s); msg != "" {
+			report(item.Line, msg)
+		} else if slices.Contains(out, s) {
+			report(item.Line, fmt.Sprintf("%q is listed twice in %s", s, key))
+		} else {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (p *parsing) topic(s string) string {
+	if slices.Contains(Topics, s) {
+		return ""
+	}
+	return fmt.Sprintf("unknown topic %q; one of %s", s, strings.Join(Topics, ", "))
+}
+
+func (p *parsing) prerequisite(s string) string {
+	switch {
+	case !ValidSlug(s):
+		return fmt.Sprintf("prerequisite %q is not a module slug (3-64 lowercase letters, digits and hyphens)", s)
+	case s == p.mod.Slug:
+		return fmt.Sprintf("module %q cannot be its own prerequisite", s)
+	}
+	return ""
+}
+
+// show quotes a YAML value for a message the way the trainer wrote it.
+func show(v *yaml.Node) string {
+	switch v.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a set of keys"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	if v.ShortTag() == "!!null" {
+		return "empty"
+	}
+	return fmt.Sprintf("%q", v.Value)
+}
