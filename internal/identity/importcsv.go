@@ -41,8 +41,9 @@ var importColumns = []string{"email", "name", "department", "employee_id"}
 // nothing changes.
 func (s *Service) ImportCSV(ctx context.Context, actor Principal, r io.Reader) (ImportResult, error) {
 	rows, errs := parseImport(r, actor.IsAdmin())
-	if len(errs) == 0 {
-		errs = s.checkAgainstDatabase(ctx, rows, actor)
+	if len(rows) > 0 {
+		errs = append(errs, s.checkAgainstDatabase(ctx, rows, actor)...)
+		slices.SortStableFunc(errs, func(a, b fault.FieldError) int { return a.Line - b.Line })
 	}
 	if len(errs) > 0 {
 		return ImportResult{}, importFailure(errs)
@@ -102,14 +103,15 @@ func parseImport(r io.Reader, admin bool) ([]importRow, []fault.FieldError) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			errs = append(errs, csvErr(err))
-			if len(errs) > 1000 {
-				break
+			var pe *csv.ParseError
+			if len(errs) > 1000 || !errors.As(err, &pe) || !errors.Is(pe.Err, csv.ErrFieldCount) {
+				break // after a quoting error the rest of the file cannot be trusted
 			}
 			continue
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rows) >= MaxImportRows {
 			return nil, []fault.FieldError{lineErr(line, "the file has more than %d rows; split it", MaxImportRows)}
 		}

@@ -1,0 +1,137 @@
+package httpapi
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/upskill/upskill/internal/apitest"
+	"github.com/upskill/upskill/internal/identity"
+	"github.com/upskill/upskill/internal/store"
+	"github.com/upskill/upskill/internal/store/storetest"
+)
+
+var csvType = apitest.Header("Content-Type", "text/csv; charset=utf-8")
+
+type importErrors struct {
+	Errors []struct {
+		Line    int    `json:"line"`
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+func userCount(t *testing.T, e *testEnv) int64 {
+	t.Helper()
+	var n int64
+	e.db.R.Table("users").Count(&n)
+	return n
+}
+
+func TestImportCSV(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newTestEnvOn(t, db)
+		hrC, _ := e.as(identity.RoleHR)
+		// BOM, CRLF, quoted fields with commas and quotes, columns in another order.
+		file := "\ufeffname,email,department,employee_id\r\n" +
+			"\"Lovelace, Ada\",ada@example.com,Brand,A1\r\n" +
+			"\"Grace \"\"Amazing\"\" Hopper\",GRACE@example.com,\"Performance, EMEA\",A2\r\n" +
+			"Alan Turing,alan@example.com,,\r\n"
+		res := hrC.Post("/api/v1/users/import", file, csvType).Want(t, 200).Map(t)
+		if res["created"] != 3.0 || res["updated"] != 0.0 || res["unchanged"] != 0.0 {
+			t.Fatalf("first import = %v", res)
+		}
+		res = hrC.Post("/api/v1/users/import", file, csvType).Want(t, 200).Map(t)
+		if res["created"] != 0.0 || res["updated"] != 0.0 || res["unchanged"] != 3.0 {
+			t.Fatalf("second import = %v", res)
+		}
+		// LF endings, one change.
+		changed := "email,name,department,employee_id\nada@example.com,\"Lovelace, Ada\",Brand,A1\ngrace@example.com,Grace Hopper,Performance,A2\n"
+		res = hrC.Post("/api/v1/users/import", changed, csvType).Want(t, 200).Map(t)
+		if res["updated"] != 1.0 || res["unchanged"] != 1.0 {
+			t.Fatalf("changed import = %v", res)
+		}
+		var u identity.User
+		e.db.R.Take(&u, "email = ?", "grace@example.com")
+		if u.Name != "Grace Hopper" || u.Department != "Performance" || u.PasswordHash != nil {
+			t.Fatalf("grace = %+v", u)
+		}
+		// An imported user without a password cannot sign in.
+		e.c.Post("/api/v1/auth/login", map[string]string{"email": "ada@example.com", "password": "whatever it may be"}).Want(t, 401)
+		if n := countAudit(t, e, "users.imported"); n != 3 {
+			t.Fatalf("import audit events = %d", n)
+		}
+	})
+}
+
+func TestImportCSVRejectsBadLinesAndChangesNothing(t *testing.T) {
+	e := newTestEnv(t)
+	hrC, _ := e.as(identity.RoleHR)
+	adminC, _ := e.as(identity.RoleAdmin)
+	taken := e.user() // employee id E0000n belongs to them
+	before := userCount(t, e)
+	file := strings.Join([]string{
+		"email,name,department,employee_id",
+		"ok@example.com,Fine Person,Brand,B1",                   // 2
+		"not-an-email,Bad Email,Brand,B2",                       // 3
+		"dup@example.com,First,Brand,B3",                        // 4
+		"DUP@example.com,Second,Brand,B4",                       // 5
+		"taken@example.com,Taken Id,Brand," + *taken.EmployeeID, // 6
+		"short@example.com,Too Few",                             // 7
+		"noname@example.com,,Brand,B7",                          // 8
+	}, "\n") + "\n"
+	var res importErrors
+	hrC.Post("/api/v1/users/import", file, csvType).Want(t, 422).Decode(t, &res)
+	want := map[int]string{3: "valid email", 5: "appears twice", 6: "belongs to another user", 7: "number of fields", 8: "name is required"}
+	got := map[int]string{}
+	for _, er := range res.Errors {
+		got[er.Line] = er.Message
+	}
+	for line, msg := range want {
+		if !strings.Contains(got[line], msg) {
+			t.Errorf("line %d: got %q, want it to mention %q (all: %v)", line, got[line], msg, got)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("errors on lines %v, want exactly %v", got, want)
+	}
+	if after := userCount(t, e); after != before {
+		t.Fatalf("users went from %d to %d after a rejected import", before, after)
+	}
+
+	// Header problems are reported on line 1.
+	hrC.Post("/api/v1/users/import", "email,name\nx@example.com,X\n", csvType).Want(t, 422).Decode(t, &res)
+	if len(res.Errors) != 2 || res.Errors[0].Line != 1 {
+		t.Fatalf("header errors = %+v", res.Errors)
+	}
+	hrC.Post("/api/v1/users/import", "", csvType).Want(t, 422)
+	hrC.Post("/api/v1/users/import", "email,name,department,employee_id\n\"unterminated,x,y,z\n", csvType).Want(t, 422)
+	hrC.Post("/api/v1/users/import", "email,name,department,employee_id\n", apitest.Header("Content-Type", "application/json")).Want(t, 415)
+
+	// Roles: HR may import learners only; admins may grant roles.
+	withRoles := "email,name,department,employee_id,roles\ntrainer@example.com,Tina,Brand,T1,trainer;learner\n"
+	hrC.Post("/api/v1/users/import", withRoles, csvType).Want(t, 422)
+	adminC.Post("/api/v1/users/import", withRoles, csvType).Want(t, 200)
+	var tina identity.User
+	e.db.R.Take(&tina, "email = ?", "trainer@example.com")
+	if !tina.Roles.Has("trainer") || !tina.Roles.Has("learner") {
+		t.Fatalf("roles = %v", tina.Roles)
+	}
+	// HR may not update a non-learner through an import.
+	hrC.Post("/api/v1/users/import", "email,name,department,employee_id\ntrainer@example.com,Tina T,Brand,T1\n", csvType).Want(t, 422)
+}
+
+func TestImportCSVRowLimit(t *testing.T) {
+	e := newTestEnv(t)
+	adminC, _ := e.as(identity.RoleAdmin)
+	var b strings.Builder
+	b.WriteString("email,name,department,employee_id\n")
+	for i := range identity.MaxImportRows + 1 {
+		fmt.Fprintf(&b, "u%d@example.com,U %d,D,\n", i, i)
+	}
+	var res importErrors
+	adminC.Post("/api/v1/users/import", b.String(), csvType).Want(t, 422).Decode(t, &res)
+	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Message, "more than 100000 rows") {
+		t.Fatalf("errors = %+v", res.Errors)
+	}
+}
+
