@@ -134,4 +134,3 @@ func TestImportCSVRowLimit(t *testing.T) {
 		t.Fatalf("errors = %+v", res.Errors)
 	}
 }
-

@@ -60,5 +60,3 @@ func BenchmarkImport100k(b *testing.B) {
 		}
 	}
 }
-
-
