@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -151,5 +154,95 @@ func TestServeEndToEnd(t *testing.T) {
 		if want == 404 && !strings.HasPrefix(res.Header.Get("Content-Type"), "application/problem+json") {
 			t.Errorf("404 Content-Type = %q", res.Header.Get("Content-Type"))
 		}
+	}
+}
+
+var firstPassword = regexp.MustCompile(`sign in as (\S+) with password (\S+)`)
+
+func postJSON(t *testing.T, url string, body string, token string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	json.NewDecoder(res.Body).Decode(&m)
+	return res.StatusCode, m
+}
+
+// The first start creates an admin with a password printed once; signing
+// in with it works, and a second start prints nothing new.
+func TestFirstStartPrintsAdminPassword(t *testing.T) {
+	env := testEnv(t)
+	base, logs := startServe(t, env)
+	m := firstPassword.FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no first-login line in: %s", logs.String())
+	}
+	code, body := postJSON(t, base+"/api/v1/auth/login", fmt.Sprintf(`{"email":%q,"password":%q}`, m[1], m[2]), "")
+	if code != 200 || body["access_token"] == "" {
+		t.Fatalf("login = %d %v", code, body)
+	}
+	if strings.Count(logs.String(), m[2]) != 1 {
+		t.Fatal("the generated password appears more than once in the output")
+	}
+}
+
+func TestConfiguredAdminAndDemoAccounts(t *testing.T) {
+	env := testEnv(t, "UPSKILL_ADMIN_EMAIL", "it@example.com", "UPSKILL_ADMIN_PASSWORD", "a configured admin passphrase")
+	base, logs := startServe(t, env, "--demo")
+	if code, _ := postJSON(t, base+"/api/v1/auth/login", `{"email":"it@example.com","password":"a configured admin passphrase"}`, ""); code != 200 {
+		t.Fatalf("configured admin login = %d", code)
+	}
+	out := logs.String()
+	if strings.Contains(out, "a configured admin passphrase") {
+		t.Fatal("the configured password was printed")
+	}
+	if !strings.Contains(out, "DEMO MODE") {
+		t.Fatal("demo mode is not announced in the log")
+	}
+	demo := regexp.MustCompile(`(?m)^\s+(learner|trainer|hr|admin)\s+(\S+)\s+(\S+)$`).FindAllStringSubmatch(out, -1)
+	if len(demo) != 4 {
+		t.Fatalf("demo sign-ins printed: %v\n%s", demo, out)
+	}
+	for _, d := range demo {
+		if code, _ := postJSON(t, base+"/api/v1/auth/login", fmt.Sprintf(`{"email":%q,"password":%q}`, d[2], d[3]), ""); code != 200 {
+			t.Fatalf("demo %s login = %d", d[1], code)
+		}
+	}
+}
+
+func TestUsersCommands(t *testing.T) {
+	env := testEnv(t)
+	var out, errb bytes.Buffer
+	code := runWithInput(context.Background(), []string{"users", "create", "--email", "hr@example.com", "--name", "Hana HR",
+		"--role", "hr", "--role", "learner", "--password-stdin"}, env, strings.NewReader("a long enough passphrase\n"), &out, &errb)
+	if code != 0 || !strings.Contains(out.String(), "hr@example.com (learner,hr)") {
+		t.Fatalf("users create: %d %s %s", code, out.String(), errb.String())
+	}
+	if code, _, errs := runCLI(t, env, "users", "create", "--email", "hr@example.com", "--name", "Again"); code != 1 || !strings.Contains(errs, "already exists") {
+		t.Fatalf("duplicate create: %d %s", code, errs)
+	}
+	if code, _, _ := runCLI(t, env, "users", "create", "--name", "No Email"); code != 2 {
+		t.Fatalf("missing --email exit %d, want 2", code)
+	}
+	csvPath := filepath.Join(t.TempDir(), "staff.csv")
+	os.WriteFile(csvPath, []byte("email,name,department,employee_id\na@example.com,A,Brand,1\nb@example.com,B,Brand,2\n"), 0o600)
+	if code, out, errs := runCLI(t, env, "users", "import", csvPath); code != 0 || !strings.Contains(out, "created 2, updated 0, unchanged 0") {
+		t.Fatalf("import: %d %s %s", code, out, errs)
+	}
+	os.WriteFile(csvPath, []byte("email,name,department,employee_id\nbad,A,Brand,1\n"), 0o600)
+	if code, _, errs := runCLI(t, env, "users", "import", csvPath); code != 1 || !strings.Contains(errs, "line 2:") {
+		t.Fatalf("bad import: %d %s", code, errs)
+	}
+	base, _ := startServe(t, env)
+	if code, _ := postJSON(t, base+"/api/v1/auth/login", `{"email":"hr@example.com","password":"a long enough passphrase"}`, ""); code != 200 {
+		t.Fatalf("CLI-created user cannot sign in: %d", code)
 	}
 }

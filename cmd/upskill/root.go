@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"runtime/debug"
 	"strings"
 
@@ -29,9 +30,15 @@ type env struct {
 
 // run is the program: tests call it with their own arguments and streams.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	return runWithInput(ctx, args, getenv, os.Stdin, stdout, stderr)
+}
+
+// runWithInput is run with standard input given, for commands that read it.
+func runWithInput(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{getenv: getenv, stdout: stdout, stderr: stderr}
 	root := e.rootCommand()
 	root.SetArgs(args)
+	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	cmd, err := root.ExecuteContextC(ctx)
@@ -70,7 +77,7 @@ func (e *env) rootCommand() *cobra.Command {
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(e.serveCommand(), e.migrateCommand(), e.versionCommand(), e.healthcheckCommand())
+	root.AddCommand(e.serveCommand(), e.migrateCommand(), e.versionCommand(), e.healthcheckCommand(), e.usersCommand())
 	root.CompletionOptions.DisableDefaultCmd = true
 	return root
 }

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/upskill/upskill/internal/app"
+	"github.com/upskill/upskill/internal/config"
+	"github.com/upskill/upskill/internal/fault"
+	"github.com/upskill/upskill/internal/identity"
+	"github.com/upskill/upskill/internal/store"
+)
+
+// cliAdmin is the actor of CLI changes: whoever runs the binary on the
+// server already holds the database.
+var cliAdmin = identity.Principal{Roles: identity.Roles{identity.RoleAdmin}}
+
+func (e *env) usersCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "users",
+		Short: "Create or import users",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageError{errors.New("users needs a subcommand: create or import")}
+		},
+	}
+	cmd.AddCommand(e.usersCreateCommand(), e.usersImportCommand())
+	return cmd
+}
+
+// withIdentity opens the database and the identity service for a command.
+func (e *env) withIdentity(cmd *cobra.Command, fn func(ctx context.Context, ids *identity.Service) error) error {
+	cfg, log, err := e.loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	db, err := app.OpenDB(cmd.Context(), cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func(db *store.DB) { db.Close() }(db)
+	ids, err := app.NewIdentity(db, cfg)
+	if err != nil {
+		return err
+	}
+	return fn(cmd.Context(), ids)
+}
+
+func (e *env) usersCreateCommand() *cobra.Command {
+	var in identity.NewUser
+	var passwordStdin bool
+	cmd := &cobra.Command{
+		Use:   "create --email EMAIL --name NAME [--role ROLE]... [--password-stdin]",
+		Short: "Create a user (reads a password from standard input with --password-stdin)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if in.Email == "" || in.Name == "" {
+				return usageError{errors.New("--email and --name are required")}
+			}
+			if passwordStdin {
+				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+				if err != nil && line == "" {
+					return fmt.Errorf("read the password from standard input: %v", err)
+				}
+				in.Password = strings.TrimRight(line, "\r\n")
+			}
+			return e.withIdentity(cmd, func(ctx context.Context, ids *identity.Service) error {
+				u, err := ids.CreateUser(ctx, cliAdmin, in)
+				if err != nil {
+					return cliError(err)
+				}
+				fmt.Fprintf(e.stdout, "created %s %s (%s)\n", u.ID, u.Email, strings.Join(u.Roles, ","))
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&in.Email, "email", "", "email address (required)")
+	f.StringVar(&in.Name, "name", "", "full name (required)")
+	f.StringVar(&in.Department, "department", "", "department")
+	f.StringVar(&in.EmployeeID, "employee-id", "", "employee id from the HR system")
+	f.StringSliceVar(&in.Roles, "role", nil, "role: learner, trainer, hr or admin (repeatable; default learner)")
+	f.BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
+	config.Bind(f)
+	return cmd
+}
+
+func (e *env) usersImportCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "import FILE.csv",
+		Short: "Create or update users from a CSV file (email,name,department,employee_id[,roles]); all or nothing",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{errors.New("import takes exactly one CSV file")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			return e.withIdentity(cmd, func(ctx context.Context, ids *identity.Service) error {
+				res, err := ids.ImportCSV(ctx, cliAdmin, f)
+				if err != nil {
+					return cliError(err)
+				}
+				fmt.Fprintf(e.stdout, "created %d, updated %d, unchanged %d\n", res.Created, res.Updated, res.Unchanged)
+				return nil
+			})
+		},
+	}
+	config.Bind(cmd.Flags())
+	return cmd
+}
+
+// cliError prints a domain error with its field or line details.
+func cliError(err error) error {
+	fe := fault.As(err)
+	if fe.Code == fault.Internal {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(fe.Message)
+	for _, f := range fe.Fields {
+		switch {
+		case f.Line > 0:
+			fmt.Fprintf(&b, "\n  line %d: %s", f.Line, f.Message)
+		case f.Field != "":
+			fmt.Fprintf(&b, "\n  %s: %s", f.Field, f.Message)
+		}
+	}
+	return errors.New(b.String())
+}
