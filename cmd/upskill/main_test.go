@@ -246,3 +246,13 @@ func TestUsersCommands(t *testing.T) {
 		t.Fatalf("CLI-created user cannot sign in: %d", code)
 	}
 }
+
+var httpClient = &http.Client{Timeout: 30 * time.Second}
+
+func newGet(url, token string) (*http.Request, error) {
+	req, err := http.NewRequest("GET", url, nil)
+	if err == nil && token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return req, err
+}
