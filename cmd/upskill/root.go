@@ -77,7 +77,8 @@ func (e *env) rootCommand() *cobra.Command {
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(e.serveCommand(), e.migrateCommand(), e.versionCommand(), e.healthcheckCommand(), e.usersCommand())
+	root.AddCommand(e.serveCommand(), e.migrateCommand(), e.versionCommand(), e.healthcheckCommand(), e.usersCommand(),
+		e.contentCommand())
 	root.CompletionOptions.DisableDefaultCmd = true
 	return root
 }

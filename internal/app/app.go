@@ -15,10 +15,13 @@ import (
 	"os"
 	"time"
 
+	"github.com/upskill/upskill/internal/catalog"
 	"github.com/upskill/upskill/internal/config"
 	"github.com/upskill/upskill/internal/httpapi"
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/keys"
+	"github.com/upskill/upskill/internal/learning"
+	"github.com/upskill/upskill/internal/records"
 	"github.com/upskill/upskill/internal/store"
 )
 
@@ -30,9 +33,14 @@ type App struct {
 	HTTP   *httpapi.Server
 
 	Identity   *identity.Service
+	Catalog    *catalog.Service
+	Learning   *learning.Service
 	RecordKeys *keys.Set
 	// Handler is what Serve answers with; Open sets it to HTTP.Handler().
 	Handler http.Handler
+	// stopBackground ends background work (catalog refresh) before Close
+	// closes the database.
+	stopBackground []context.CancelFunc
 }
 
 // NewLogger returns the process logger: JSON unless format asks for text or
@@ -82,7 +90,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	a := &App{Config: cfg, Log: log, DB: db}
 	if err := a.build(ctx); err != nil {
-		db.Close()
+		a.Close()
 		return nil, err
 	}
 	a.Handler = a.HTTP.Handler()
@@ -92,17 +100,21 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 // build creates the domain services and the HTTP server.
 func (a *App) build(ctx context.Context) error {
 	cfg := a.Config
-	jwtKeys, err := loadKeySet(cfg.JWTKeyFile, cfg.JWTVerifyKeys)
-	if err != nil {
-		return fmt.Errorf("access-token keys: %w", err)
-	}
+	var err error
 	a.RecordKeys, err = loadKeySet(cfg.RecordKeyFile, cfg.RecordOldKeys)
 	if err != nil {
 		return fmt.Errorf("record keys: %w", err)
 	}
-	a.Identity = identity.New(a.DB, identity.Options{
-		Tokens:     &identity.TokenIssuer{Keys: jwtKeys, Issuer: cfg.BaseURL, Audience: identity.Audience, TTL: cfg.AccessTokenTTL},
-		RefreshTTL: cfg.RefreshTokenTTL,
+	if a.Identity, err = NewIdentity(a.DB, cfg); err != nil {
+		return err
+	}
+	if err := a.openCatalog(ctx); err != nil {
+		return err
+	}
+	a.Learning = learning.New(a.DB, learning.Options{
+		Catalog: learning.CatalogOf(a.Catalog),
+		Signer:  &records.Signer{Keys: a.RecordKeys, Issuer: cfg.BaseURL},
+		Log:     a.Log,
 	})
 	a.HTTP, err = httpapi.New(httpapi.Options{
 		BaseURL:        cfg.BaseURL,
@@ -110,7 +122,8 @@ func (a *App) build(ctx context.Context) error {
 		TrustedProxies: cfg.TrustedProxies,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		MetricsToken:   cfg.MetricsToken,
-	}, httpapi.Deps{DB: a.DB, Log: a.Log, Identity: a.Identity, RecordKeys: a.RecordKeys})
+	}, httpapi.Deps{DB: a.DB, Log: a.Log, Identity: a.Identity, RecordKeys: a.RecordKeys,
+		Catalog: a.Catalog, Learning: a.Learning})
 	return err
 }
 
@@ -202,4 +215,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+func (a *App) Close() error {
+	for _, stop := range a.stopBackground {
+		stop()
+	}
+	return a.DB.Close()
+}

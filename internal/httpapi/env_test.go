@@ -12,8 +12,11 @@ import (
 	"time"
 
 	"github.com/upskill/upskill/internal/apitest"
+	"github.com/upskill/upskill/internal/catalog"
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/keys"
+	"github.com/upskill/upskill/internal/learning"
+	"github.com/upskill/upskill/internal/records"
 	"github.com/upskill/upskill/internal/store"
 	"github.com/upskill/upskill/internal/store/storetest"
 )
@@ -79,8 +82,12 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 		Now:    clk.Now,
 	})
 	logs := &syncBuffer{}
-	srv, err := New(Options{BaseURL: testBaseURL}, Deps{DB: db, Log: slog.New(slog.NewJSONHandler(logs, nil)),
-		Identity: ids, RecordKeys: recSet})
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	cat := catalog.New(db, catalog.Options{})
+	srv, err := New(Options{BaseURL: testBaseURL}, Deps{DB: db, Log: log,
+		Identity: ids, RecordKeys: recSet, Catalog: cat,
+		Learning: learning.New(db, learning.Options{Catalog: learning.CatalogOf(cat),
+			Signer: &records.Signer{Keys: recSet, Issuer: testBaseURL}, Now: clk.Now, Log: log})})
 	if err != nil {
 		t.Fatal(err)
 	}

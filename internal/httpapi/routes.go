@@ -39,5 +39,33 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodPatch, Path: "/api/v1/users/{id}", Access: roles(hr, admin), handle: s.patchUser},
 		{Method: http.MethodPost, Path: "/api/v1/users/import", Access: roles(hr, admin), MaxBody: 32 << 20, handle: s.importUsers},
 		{Method: http.MethodGet, Path: "/api/v1/audit", Access: roles(admin), handle: s.listAudit},
+
+		// Catalog
+		{Method: http.MethodGet, Path: "/api/v1/modules", Access: signedIn, handle: s.listModules},
+		{Method: http.MethodGet, Path: "/api/v1/modules/{slug}", Access: signedIn, handle: s.getModule},
+		{Method: http.MethodGet, Path: "/api/v1/modules/{slug}/lessons/{lesson}", Access: signedIn, handle: s.getLesson},
+		{Method: http.MethodGet, Path: "/api/v1/modules/{slug}/assets/{file}", Access: public, handle: s.moduleAsset},
+
+		// Content (trainers)
+		{Method: http.MethodPost, Path: "/api/v1/content/validate", Access: roles(trainer, admin), MaxBody: maxContentBody, handle: s.validateContent},
+		{Method: http.MethodPut, Path: "/api/v1/modules/{slug}", Access: roles(trainer, admin), MaxBody: maxContentBody, handle: s.publishModule},
+
+		// Learning: any role may learn.
+		{Method: http.MethodGet, Path: "/api/v1/me/enrollments", Access: signedIn, handle: s.myEnrollments},
+		{Method: http.MethodPut, Path: "/api/v1/modules/{slug}/lessons/{lesson}/progress", Access: signedIn, handle: s.putLessonProgress},
+		{Method: http.MethodGet, Path: "/api/v1/modules/{slug}/progress", Access: signedIn, handle: s.getModuleProgress},
+		{Method: http.MethodPost, Path: "/api/v1/modules/{slug}/attempts", Access: signedIn, handle: s.startAttempt},
+		{Method: http.MethodPost, Path: "/api/v1/attempts/{id}/submit", Access: signedIn, handle: s.submitAttempt},
+		{Method: http.MethodPost, Path: "/api/v1/modules/{slug}/feedback", Access: signedIn, handle: s.postFeedback},
+		{Method: http.MethodGet, Path: "/api/v1/modules/{slug}/feedback", Access: roles(trainer, hr, admin), handle: s.getFeedback},
+
+		// Records: the holder, HR and admins see one (others get 404);
+		// anyone may verify.
+		{Method: http.MethodGet, Path: "/api/v1/me/records", Access: signedIn, handle: s.myRecords},
+		{Method: http.MethodGet, Path: "/api/v1/records/{id}", Access: signedIn, handle: s.getRecord},
+		{Method: http.MethodGet, Path: "/api/v1/records/{id}/certificate.pdf", Access: signedIn, handle: s.getCertificate},
+		{Method: http.MethodGet, Path: "/api/v1/records/{id}/verify", Access: public, handle: s.verifyRecord},
+		{Method: http.MethodPost, Path: "/api/v1/records/verify", Access: public, handle: s.verifyCredential},
+		{Method: http.MethodPost, Path: "/api/v1/records/{id}/revoke", Access: roles(admin), handle: s.revokeRecord},
 	}
 }

@@ -10,9 +10,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/upskill/upskill/internal/catalog"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/keys"
+	"github.com/upskill/upskill/internal/learning"
 	"github.com/upskill/upskill/internal/store"
 )
 
@@ -31,6 +33,8 @@ type Deps struct {
 	Log        *slog.Logger
 	Identity   *identity.Service
 	RecordKeys *keys.Set // published at /.well-known/jwks.json
+	Catalog    *catalog.Service
+	Learning   *learning.Service // progress, attempts, records, feedback
 }
 
 // Server is the HTTP API. Build it with New and serve Handler.
@@ -121,7 +125,6 @@ func (s *Server) EngineRoutes() []string {
 	}
 	return out
 }
-
 
 // ginPath turns the OpenAPI form /a/{id} into Gin's /a/:id.
 func ginPath(p string) string {

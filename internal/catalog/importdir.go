@@ -1,0 +1,162 @@
+package catalog
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/upskill/upskill/internal/content"
+	"github.com/upskill/upskill/internal/fault"
+)
+
+// Imported is what ImportDir did with one module folder.
+type Imported struct {
+	Slug     string
+	Revision int  // 0 when not published
+	Created  bool // a new revision was made
+	// Problems name files relative to the imported folder
+	// ("ai-pilots/quiz.md"); the module was not published when there are any.
+	Problems []content.Problem
+}
+
+// ImportDir publishes every module folder under dir (a folder holding a
+// module.md). A module with problems is logged and skipped, and so is one
+// whose prerequisites end up missing because of it; the others are
+// published, prerequisites first. Unchanged modules make no revision, so
+// every replica may import the same folder at start. The error is only for
+// a folder that cannot be read or a database failure, never for content.
+func (s *Service) ImportDir(ctx context.Context, dir, actorID string) ([]Imported, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read content folder: %w", err)
+	}
+	if err := s.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	var out []*Imported
+	bySlug := map[string]*Imported{}
+	var good []*content.Module
+	for _, e := range entries {
+		sub := filepath.Join(dir, e.Name())
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(sub, "module.md")); err != nil {
+			continue
+		}
+		m, probs := content.Parse(os.DirFS(sub), e.Name(), s.opt)
+		r := &Imported{Slug: e.Name(), Problems: inFolder(e.Name(), probs)}
+		out = append(out, r)
+		bySlug[r.Slug] = r
+		if len(probs) == 0 {
+			good = append(good, m)
+		}
+	}
+	good = s.dropUnfit(good, bySlug)
+	for _, m := range prerequisitesFirst(good) {
+		r := bySlug[m.Slug]
+		res, err := s.Publish(ctx, m, actorID)
+		switch {
+		case err == nil:
+			r.Revision, r.Created = res.Revision, res.Created
+		case fault.CodeOf(err) == fault.Invalid:
+			r.Problems = inFolder(m.Slug, ProblemsOf(err))
+		default:
+			return flatten(out), err
+		}
+	}
+	for _, r := range out {
+		s.logImport(r)
+	}
+	return flatten(out), nil
+}
+
+// dropUnfit checks the prerequisites of the modules about to be published
+// against each other and the published catalog. Dropping a module can leave
+// another with a missing prerequisite, so it repeats until nothing changes.
+func (s *Service) dropUnfit(good []*content.Module, bySlug map[string]*Imported) []*content.Module {
+	known := s.Known()
+	for {
+		probs := content.ValidateCatalog(good, known)
+		bad := map[string]bool{}
+		for _, p := range probs {
+			slug, _, _ := strings.Cut(p.File, "/")
+			if r, ok := bySlug[slug]; ok {
+				r.Problems = append(r.Problems, p)
+				bad[slug] = true
+			}
+		}
+		if len(bad) == 0 {
+			return good
+		}
+		good = slices.DeleteFunc(good, func(m *content.Module) bool { return bad[m.Slug] })
+	}
+}
+
+// prerequisitesFirst orders mods so each comes after the prerequisites it
+// shares with mods; dropUnfit has ruled out cycles.
+func prerequisitesFirst(mods []*content.Module) []*content.Module {
+	bySlug := map[string]*content.Module{}
+	for _, m := range mods {
+		bySlug[m.Slug] = m
+	}
+	slices.SortFunc(mods, func(a, b *content.Module) int { return cmp.Compare(a.Slug, b.Slug) })
+	done := map[string]bool{}
+	var out []*content.Module
+	var visit func(m *content.Module)
+	visit = func(m *content.Module) {
+		if done[m.Slug] {
+			return
+		}
+		done[m.Slug] = true
+		for _, p := range m.Prerequisites {
+			if pm, ok := bySlug[p]; ok {
+				visit(pm)
+			}
+		}
+		out = append(out, m)
+	}
+	for _, m := range mods {
+		visit(m)
+	}
+	return out
+}
+
+func (s *Service) logImport(r *Imported) {
+	if len(r.Problems) == 0 {
+		s.log.Info("module imported", slog.String("slug", r.Slug), slog.Int("revision", r.Revision), slog.Bool("new_revision", r.Created))
+		return
+	}
+	for _, p := range r.Problems {
+		s.log.Warn("content problem", slog.String("slug", r.Slug),
+			slog.String("problem", fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Message)))
+	}
+	s.log.Warn("module not published: fix its problems", slog.String("slug", r.Slug), slog.Int("problems", len(r.Problems)))
+}
+
+// inFolder makes problems name files relative to the imported folder.
+func inFolder(slug string, probs []content.Problem) []content.Problem {
+	out := make([]content.Problem, len(probs))
+	for i, p := range probs {
+		p.File = path.Join(slug, strings.TrimPrefix(p.File, slug+"/"))
+		out[i] = p
+	}
+	sortProblems(out)
+	return out
+}
+
+func flatten(rs []*Imported) []Imported {
+	out := make([]Imported, len(rs))
+	for i, r := range rs {
+		sortProblems(r.Problems)
+		out[i] = *r
+	}
+	slices.SortFunc(out, func(a, b Imported) int { return cmp.Compare(a.Slug, b.Slug) })
+	return out
+}

@@ -1,0 +1,54 @@
+package catalog
+
+import (
+	"context"
+
+	"github.com/upskill/upskill/internal/content"
+)
+
+// CheckUpload reads an uploaded module (path -> content) the way Publish
+// will: it refuses paths that have no place in a module (.., absolute
+// paths, backslashes, anything outside module.md, quiz.md, lessons/ and
+// assets/), parses the rest and checks the prerequisites against this
+// process's catalog. Problems name files relative to the module, sorted by
+// file and line; the module is returned even with problems.
+func (s *Service) CheckUpload(slug string, files map[string][]byte) (*content.Module, []content.Problem) {
+	m, probs := s.checkFiles(slug, files)
+	probs = append(probs, s.catalogProblems(m)...)
+	sortProblems(probs)
+	return m, probs
+}
+
+// PublishUpload publishes an uploaded module when CheckUpload finds no
+// problem in it; otherwise it returns a fault.Invalid error listing every
+// problem and changes nothing. The prerequisites of a module that parses
+// cleanly are checked by Publish against the database, not this process's
+// catalog, which may lag behind another replica's publish.
+func (s *Service) PublishUpload(ctx context.Context, slug string, files map[string][]byte, actorID string) (PublishResult, error) {
+	m, probs := s.checkFiles(slug, files)
+	if len(probs) > 0 {
+		return PublishResult{}, invalid(slug, append(probs, s.catalogProblems(m)...))
+	}
+	return s.Publish(ctx, m, actorID)
+}
+
+// checkFiles checks the paths of an upload and parses the files that have
+// a place in a module.
+func (s *Service) checkFiles(slug string, files map[string][]byte) (*content.Module, []content.Problem) {
+	probs := []content.Problem{}
+	clean := make(map[string][]byte, len(files))
+	for p, data := range files {
+		if err := content.CheckUploadPath(p); err != nil {
+			probs = append(probs, content.Problem{File: p, Message: err.Error()})
+			continue
+		}
+		clean[p] = data
+	}
+	m, ps := content.Parse(content.FilesFS(clean), slug, s.opt)
+	return m, append(probs, ps...)
+}
+
+// catalogProblems checks m's prerequisites against the snapshot.
+func (s *Service) catalogProblems(m *content.Module) []content.Problem {
+	return relativeTo(m.Slug, content.ValidateCatalog([]*content.Module{m}, s.Known()))
+}

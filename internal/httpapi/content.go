@@ -1,0 +1,121 @@
+package httpapi
+
+import (
+	"cmp"
+	"encoding/base64"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/upskill/upskill/internal/catalog"
+	"github.com/upskill/upskill/internal/content"
+	"github.com/upskill/upskill/internal/fault"
+)
+
+// maxContentBody bounds a module upload: images are sent base64-encoded.
+const maxContentBody = 10 << 20
+
+// base64Prefix marks a file value (an image) sent as base64 rather than text.
+const base64Prefix = "base64:"
+
+// contentUpload is the body of validate and publish: the module's files by
+// path relative to its folder.
+type contentUpload struct {
+	Slug  string            `json:"slug"`
+	Files map[string]string `json:"files"`
+}
+
+// read checks the body's shape and decodes the files. slug is the module
+// named by the URL, if any. Files whose base64 does not decode are
+// problems, like any other content problem.
+func (in contentUpload) read(slug string) (string, map[string][]byte, []content.Problem, error) {
+	switch {
+	case slug != "" && in.Slug != "" && in.Slug != slug:
+		return "", nil, nil, fault.InvalidFields("the body's slug differs from the module in the URL",
+			fault.FieldError{Field: "slug", Message: "must be " + slug + " or left out"})
+	case slug == "" && in.Slug == "":
+		return "", nil, nil, fault.InvalidFields("slug is required: the module's folder name",
+			fault.FieldError{Field: "slug", Message: "required"})
+	case in.Files == nil:
+		return "", nil, nil, fault.InvalidFields("files is required: the module's files by path, e.g. {\"module.md\": \"---\\ntitle: …\"}",
+			fault.FieldError{Field: "files", Message: "required"})
+	}
+	if slug == "" {
+		slug = in.Slug
+	}
+	files := make(map[string][]byte, len(in.Files))
+	var probs []content.Problem
+	for p, v := range in.Files {
+		if b64, ok := strings.CutPrefix(v, base64Prefix); ok {
+			data, err := base64.StdEncoding.DecodeString(b64)
+			if err != nil {
+				probs = append(probs, content.Problem{File: p, Message: "the value after \"base64:\" is not valid base64"})
+				continue
+			}
+			files[p] = data
+			continue
+		}
+		files[p] = []byte(v)
+	}
+	return slug, files, probs, nil
+}
+
+func (s *Server) validateContent(c *gin.Context) {
+	var in contentUpload
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	slug, files, probs, err := in.read("")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	probs = s.checkUpload(slug, files, probs)
+	c.JSON(http.StatusOK, gin.H{"valid": len(probs) == 0, "problems": probs})
+}
+
+// checkUpload adds the catalog's problems with the upload to those found
+// decoding it, sorted by file and line.
+func (s *Server) checkUpload(slug string, files map[string][]byte, probs []content.Problem) []content.Problem {
+	_, more := s.Catalog.CheckUpload(slug, files)
+	probs = append(probs, more...)
+	slices.SortStableFunc(probs, func(a, b content.Problem) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	})
+	if probs == nil {
+		probs = []content.Problem{}
+	}
+	return probs
+}
+
+func (s *Server) publishModule(c *gin.Context) {
+	var in contentUpload
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	slug, files, probs, err := in.read(c.Param("slug"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if len(probs) > 0 {
+		// Report every problem at once, not only the undecodable files.
+		fail(c, catalog.InvalidContent(slug, s.checkUpload(slug, files, probs)))
+		return
+	}
+	res, err := s.Catalog.PublishUpload(c.Request.Context(), slug, files, principal(c).UserID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	status := http.StatusOK
+	if res.Created {
+		status = http.StatusCreated
+		c.Header("Location", "/api/v1/modules/"+res.Slug)
+	}
+	c.JSON(status, gin.H{"slug": res.Slug, "revision": res.Revision, "content_hash": res.Hash, "created": res.Created})
+}

@@ -1,0 +1,217 @@
+package httpapi
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/upskill/upskill/internal/fault"
+	"github.com/upskill/upskill/internal/learning"
+	"github.com/upskill/upskill/internal/page"
+)
+
+// progressJSON is the ModuleProgress of the contract.
+type progressJSON struct {
+	Module           string      `json:"module"`
+	Revision         int         `json:"revision"`
+	Status           string      `json:"status"`
+	LessonsCompleted int         `json:"lessons_completed"`
+	LessonCount      int         `json:"lesson_count"`
+	Percent          int         `json:"percent"`
+	QuizPassed       bool        `json:"quiz_passed"`
+	BestScore        *int        `json:"best_score"`
+	AttemptsUsed     int         `json:"attempts_used"`
+	AttemptsLeft     *int        `json:"attempts_left"`
+	Completion       *recordJSON `json:"completion"`
+}
+
+func toProgressJSON(p learning.ModuleProgress) progressJSON {
+	out := progressJSON{Module: p.Module, Revision: p.Revision, Status: p.Status, LessonsCompleted: p.LessonsCompleted,
+		LessonCount: p.LessonCount, Percent: p.Percent, QuizPassed: p.QuizPassed, BestScore: p.BestScore,
+		AttemptsUsed: p.AttemptsUsed, AttemptsLeft: p.AttemptsLeft}
+	if p.Completion != nil {
+		r := toRecordJSON(*p.Completion)
+		out.Completion = &r
+	}
+	return out
+}
+
+func (s *Server) putLessonProgress(c *gin.Context) {
+	var in struct {
+		Completed    bool     `json:"completed"`
+		SecondsSpent *float64 `json:"seconds_spent"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	u := learning.ProgressUpdate{Completed: in.Completed}
+	if in.SecondsSpent != nil {
+		v := *in.SecondsSpent
+		if v != math.Trunc(v) || v < 0 || v > learning.MaxSecondsPerCall {
+			fail(c, fault.InvalidFields("seconds_spent must be a whole number from 0 to "+strconv.Itoa(learning.MaxSecondsPerCall),
+				fault.FieldError{Field: "seconds_spent", Message: "must be a whole number, 0–" + strconv.Itoa(learning.MaxSecondsPerCall)}))
+			return
+		}
+		u.SecondsSpent = int(v)
+	}
+	p, err := s.Learning.RecordProgress(c.Request.Context(), principal(c).UserID, c.Param("slug"), c.Param("lesson"), u)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toProgressJSON(p))
+}
+
+func (s *Server) getModuleProgress(c *gin.Context) {
+	p, err := s.Learning.Progress(c.Request.Context(), principal(c).UserID, c.Param("slug"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toProgressJSON(p))
+}
+
+func (s *Server) myEnrollments(c *gin.Context) {
+	p, err := pageOf(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ps, next, err := s.Learning.Enrollments(c.Request.Context(), principal(c).UserID, p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := list[progressJSON]{Items: make([]progressJSON, len(ps)), NextCursor: next}
+	for i, p := range ps {
+		out.Items[i] = toProgressJSON(p)
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// attemptJSON is an Attempt of the contract: never a correct choice.
+type attemptJSON struct {
+	ID        string                `json:"id"`
+	Module    string                `json:"module"`
+	Revision  int                   `json:"revision"`
+	Questions []attemptQuestionJSON `json:"questions"`
+	StartedAt time.Time             `json:"started_at"`
+}
+
+type attemptQuestionJSON struct {
+	ID         string              `json:"id"`
+	Kind       string              `json:"kind"`
+	PromptHTML string              `json:"prompt_html"`
+	Choices    []attemptChoiceJSON `json:"choices"`
+}
+
+type attemptChoiceJSON struct {
+	ID       string `json:"id"`
+	TextHTML string `json:"text_html"`
+}
+
+func toAttemptJSON(a learning.Attempt) attemptJSON {
+	out := attemptJSON{ID: a.ID, Module: a.Module, Revision: a.Revision, StartedAt: a.StartedAt.UTC(),
+		Questions: make([]attemptQuestionJSON, len(a.Questions))}
+	for i, q := range a.Questions {
+		qj := attemptQuestionJSON{ID: q.ID, Kind: q.Kind, PromptHTML: q.PromptHTML, Choices: make([]attemptChoiceJSON, len(q.Choices))}
+		for j, ch := range q.Choices {
+			qj.Choices[j] = attemptChoiceJSON{ID: ch.ID, TextHTML: ch.TextHTML}
+		}
+		out.Questions[i] = qj
+	}
+	return out
+}
+
+func (s *Server) startAttempt(c *gin.Context) {
+	a, created, err := s.Learning.StartAttempt(c.Request.Context(), principal(c).UserID, c.Param("slug"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	c.JSON(status, toAttemptJSON(a))
+}
+
+func (s *Server) submitAttempt(c *gin.Context) {
+	var in struct {
+		Answers map[string][]string `json:"answers"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	r, err := s.Learning.SubmitAttempt(c.Request.Context(), principal(c).UserID, c.Param("id"), in.Answers)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	type resultJSON struct {
+		QuestionID      string `json:"question_id"`
+		Correct         bool   `json:"correct"`
+		ExplanationHTML string `json:"explanation_html"`
+	}
+	results := make([]resultJSON, len(r.Results))
+	for i, q := range r.Results {
+		results[i] = resultJSON{QuestionID: q.QuestionID, Correct: q.Correct, ExplanationHTML: q.ExplanationHTML}
+	}
+	var completion *recordJSON
+	if r.Completion != nil {
+		rj := toRecordJSON(*r.Completion)
+		completion = &rj
+	}
+	c.JSON(http.StatusOK, gin.H{"id": r.ID, "score": r.Score, "passed": r.Passed, "pass_mark": r.PassMark,
+		"results": results, "completion": completion})
+}
+
+func (s *Server) postFeedback(c *gin.Context) {
+	var in struct {
+		Rating  int    `json:"rating"`
+		Comment string `json:"comment"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	f, replaced, err := s.Learning.GiveFeedback(c.Request.Context(), principal(c).UserID, c.Param("slug"), in.Rating, in.Comment)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	status := http.StatusCreated
+	if replaced {
+		status = http.StatusOK
+	}
+	c.JSON(status, gin.H{"module": f.Module, "revision": f.Revision, "rating": f.Rating, "comment": f.Comment,
+		"created_at": f.CreatedAt.UTC(), "updated_at": f.UpdatedAt.UTC()})
+}
+
+func (s *Server) getFeedback(c *gin.Context) {
+	p, err := page.Parse(c.Query("limit"), "")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	sum, err := s.Learning.FeedbackFor(c.Request.Context(), c.Param("slug"), p.Limit)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	dist := make(map[string]int, len(sum.Distribution))
+	for rating, n := range sum.Distribution {
+		dist[strconv.Itoa(rating)] = n
+	}
+	comments := make([]gin.H, len(sum.Comments))
+	for i, cm := range sum.Comments {
+		comments[i] = gin.H{"rating": cm.Rating, "comment": cm.Comment, "created_at": cm.At.UTC()}
+	}
+	c.JSON(http.StatusOK, gin.H{"count": sum.Count, "average_rating": sum.AverageRating, "distribution": dist,
+		"comments": comments})
+}

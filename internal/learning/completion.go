@@ -1,0 +1,89 @@
+package learning
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/upskill/upskill/internal/content"
+	"github.com/upskill/upskill/internal/records"
+)
+
+// issueIfComplete issues userID's record for m (revision rev) inside tx
+// when every lesson of that revision is done and, if it has a quiz, an
+// attempt of the current cycle passed; unless they already hold a valid
+// record. It returns the new record, or nil when none was due.
+//
+// Exactly once: the record takes the cycle number, and (user, module,
+// cycle) is unique, so of two transactions completing the module at once
+// only one commits a record; the other fails on the constraint, runs
+// again (see Service.tx) and finds the module completed.
+func (s *Service) issueIfComplete(ctx context.Context, tx *gorm.DB, userID string, m *content.Module, rev int, now time.Time) (*Record, error) {
+	st, err := loadState(ctx, tx, userID, m.Slug)
+	if err != nil {
+		return nil, err
+	}
+	if latest := st.latestStanding(); latest != nil && latest.statusAt(now) == RecordValid {
+		return nil, nil
+	}
+	if len(st.lessonsRemaining(m)) > 0 {
+		return nil, nil
+	}
+	cycle := len(st.records)
+	rec := Record{ID: uuid.NewString(), UserID: userID, Module: m.Slug, ModuleTitle: m.Title,
+		Revision: rev, ContentHash: m.Hash, Cycle: cycle}
+	if m.Quiz != nil {
+		best := bestPass(st.attempts, cycle)
+		if best == nil {
+			return nil, nil
+		}
+		rec.Score, rec.AttemptID = best.Score, &best.ID
+	}
+	if err := tx.WithContext(ctx).Table("users").Select("name").Where("id = ?", userID).Scan(&rec.HolderName).Error; err != nil {
+		return nil, err
+	}
+	// Whole seconds, as in the credential, so both say the same.
+	rec.IssuedAt = now.Truncate(time.Second)
+	rec.ExpiresAt = m.ExpiresAt(rec.IssuedAt)
+	claims := records.Claims{Module: rec.Module, ModuleTitle: rec.ModuleTitle, Revision: rec.Revision,
+		ContentHash: rec.ContentHash, Score: rec.Score, HolderName: rec.HolderName,
+		RegisteredClaims: jwt.RegisteredClaims{Subject: userID, ID: rec.ID, IssuedAt: jwt.NewNumericDate(rec.IssuedAt)}}
+	if rec.ExpiresAt != nil {
+		claims.ExpiresAt = jwt.NewNumericDate(*rec.ExpiresAt)
+	}
+	if rec.Credential, err = s.signer.Sign(claims); err != nil {
+		return nil, err
+	}
+	if err := tx.WithContext(ctx).Create(&rec).Error; err != nil {
+		return nil, err
+	}
+	rec.Status = rec.statusAt(now)
+	return &rec, nil
+}
+
+// logIssued notes a record once its transaction committed.
+func (s *Service) logIssued(ctx context.Context, r *Record) {
+	if r == nil {
+		return
+	}
+	s.log.InfoContext(ctx, "record issued", slog.String("record_id", r.ID), slog.String("user_id", r.UserID),
+		slog.String("module", r.Module), slog.Int("revision", r.Revision))
+}
+
+// bestPass is the passed attempt of cycle with the best score, or nil.
+func bestPass(attempts []attemptRow, cycle int) *attemptRow {
+	var best *attemptRow
+	for i, a := range attempts {
+		if a.Cycle != cycle || a.Passed == nil || !*a.Passed || a.Score == nil {
+			continue
+		}
+		if best == nil || *a.Score > *best.Score {
+			best = &attempts[i]
+		}
+	}
+	return best
+}

@@ -1,0 +1,290 @@
+package learning
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/upskill/upskill/internal/content"
+	"github.com/upskill/upskill/internal/fault"
+	"github.com/upskill/upskill/internal/page"
+)
+
+// Module statuses, as the API and the reports name them.
+const (
+	NotStarted = "not_started" // nothing done yet
+	InProgress = "in_progress" // started: a lesson completed or an attempt opened
+	Completed  = "completed"   // holds a record that is neither revoked nor expired
+	Expired    = "expired"     // the latest record (not revoked) has expired
+)
+
+// MaxSecondsPerCall bounds the time one progress call may add: a day.
+const MaxSecondsPerCall = 86400
+
+// ModuleProgress is where a learner stands with a module, measured against
+// its current revision. Quiz figures cover the current certification
+// cycle: the one that earned the record when the module is completed, else
+// the one in progress, so that after expiry or revocation the attempt
+// limit starts afresh.
+type ModuleProgress struct {
+	Module           string
+	Revision         int
+	Status           string
+	LessonsCompleted int
+	LessonCount      int
+	Percent          int // lessons plus the quiz as one step, rounded down
+	QuizPassed       bool
+	BestScore        *int // nil before any submitted attempt in the cycle
+	AttemptsUsed     int
+	AttemptsLeft     *int    // nil when unlimited or there is no quiz
+	Completion       *Record // the latest record that is not revoked, valid or expired
+}
+
+// ProgressUpdate is one report of a learner's reading of a lesson.
+type ProgressUpdate struct {
+	Completed    bool // true marks the lesson done; false never undoes that
+	SecondsSpent int  // added to the time on the lesson; 0..MaxSecondsPerCall
+}
+
+// RecordProgress adds u to userID's progress on a lesson of the module
+// slug, enrolling them (and moving them to the current revision) when
+// needed. Marking a lesson done may complete the module and issue its
+// record in the same transaction. Answers 409 prerequisites-missing until
+// every prerequisite has a valid record.
+func (s *Service) RecordProgress(ctx context.Context, userID, slug, lesson string, u ProgressUpdate) (ModuleProgress, error) {
+	if u.SecondsSpent < 0 || u.SecondsSpent > MaxSecondsPerCall {
+		return ModuleProgress{}, fault.InvalidFields(
+			fmt.Sprintf("seconds_spent must be a whole number from 0 to %d", MaxSecondsPerCall),
+			fault.FieldError{Field: "seconds_spent", Message: fmt.Sprintf("must be 0–%d", MaxSecondsPerCall)})
+	}
+	m, rev, err := s.current(slug)
+	if err != nil {
+		return ModuleProgress{}, err
+	}
+	if !slices.ContainsFunc(m.Lessons, func(l content.Lesson) bool { return l.Slug == lesson }) {
+		return ModuleProgress{}, fault.New(fault.NotFound, "module %q has no lesson %q", slug, lesson)
+	}
+	var (
+		out    ModuleProgress
+		issued *Record
+	)
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		issued = nil
+		now := s.clock()
+		if err := s.checkPrerequisites(ctx, tx, userID, m, now); err != nil {
+			return err
+		}
+		if err := enrol(tx, userID, slug, rev, now); err != nil {
+			return err
+		}
+		lp := lessonProgress{UserID: userID, Module: slug, Lesson: lesson, SecondsSpent: int64(u.SecondsSpent), UpdatedAt: now}
+		if u.Completed {
+			lp.CompletedAt = &now
+		}
+		err := tx.Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "user_id"}, {Name: "module"}, {Name: "lesson"}},
+			DoUpdates: clause.Set{
+				{Column: clause.Column{Name: "seconds_spent"}, Value: gorm.Expr("lesson_progress.seconds_spent + excluded.seconds_spent")},
+				{Column: clause.Column{Name: "completed_at"}, Value: gorm.Expr("COALESCE(lesson_progress.completed_at, excluded.completed_at)")},
+				{Column: clause.Column{Name: "updated_at"}, Value: gorm.Expr("excluded.updated_at")},
+			},
+		}).Create(&lp).Error
+		if err != nil {
+			return err
+		}
+		if u.Completed {
+			if issued, err = s.issueIfComplete(ctx, tx, userID, m, rev, now); err != nil {
+				return err
+			}
+		}
+		st, err := loadState(ctx, tx, userID, slug)
+		if err != nil {
+			return err
+		}
+		out = progressOf(m, rev, st, now)
+		return nil
+	})
+	if err != nil {
+		return ModuleProgress{}, internal(err, "could not record progress on %q", slug)
+	}
+	s.logIssued(ctx, issued)
+	return out, nil
+}
+
+// Progress returns where userID stands with the module slug.
+func (s *Service) Progress(ctx context.Context, userID, slug string) (ModuleProgress, error) {
+	m, rev, err := s.current(slug)
+	if err != nil {
+		return ModuleProgress{}, err
+	}
+	st, err := loadState(ctx, s.db.R, userID, slug)
+	if err != nil {
+		return ModuleProgress{}, fault.Wrap(err, "could not read progress on %q", slug)
+	}
+	return progressOf(m, rev, st, s.clock()), nil
+}
+
+// Enrollments returns a page of userID's progress on every module they
+// are enrolled in, by module slug.
+func (s *Service) Enrollments(ctx context.Context, userID string, p page.Request) ([]ModuleProgress, string, error) {
+	if p.Limit <= 0 {
+		p.Limit = page.DefaultLimit
+	}
+	q := s.db.R.WithContext(ctx).Where("user_id = ?", userID)
+	if p.Cursor != "" {
+		q = q.Where("module > ?", p.Cursor)
+	}
+	var ens []enrollment
+	if err := q.Order("module").Limit(p.Limit + 1).Find(&ens).Error; err != nil {
+		return nil, "", fault.Wrap(err, "could not read enrollments")
+	}
+	ens, next := page.Trim(ens, p.Limit, func(e enrollment) string { return e.Module })
+	slugs := make([]string, len(ens))
+	for i, e := range ens {
+		slugs[i] = e.Module
+	}
+	states, err := loadStates(ctx, s.db.R, userID, slugs)
+	if err != nil {
+		return nil, "", fault.Wrap(err, "could not read progress")
+	}
+	now := s.clock()
+	out := make([]ModuleProgress, 0, len(slugs))
+	for _, slug := range slugs {
+		m, rev, err := s.current(slug)
+		if fault.Is(err, fault.NotFound) {
+			continue // no longer published: nothing to measure against
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, progressOf(m, rev, states[slug], now))
+	}
+	return out, next, nil
+}
+
+// progressOf measures st against revision rev of m at now.
+func progressOf(m *content.Module, rev int, st *state, now time.Time) ModuleProgress {
+	p := ModuleProgress{Module: m.Slug, Revision: rev, LessonCount: len(m.Lessons)}
+	for _, l := range m.Lessons {
+		if lp, ok := st.lessons[l.Slug]; ok && lp.CompletedAt != nil {
+			p.LessonsCompleted++
+		}
+	}
+	cycle := len(st.records)
+	latest := st.latestStanding()
+	switch {
+	case latest != nil && latest.statusAt(now) == RecordValid:
+		p.Status, cycle = Completed, latest.Cycle
+	case latest != nil:
+		p.Status = Expired
+	case st.started():
+		p.Status = InProgress
+	default:
+		p.Status = NotStarted
+	}
+	if latest != nil {
+		r := *latest
+		r.Status = r.statusAt(now)
+		p.Completion = &r
+	}
+	for _, a := range st.attempts {
+		if a.Cycle != cycle {
+			continue
+		}
+		p.AttemptsUsed++
+		if a.Score != nil && (p.BestScore == nil || *a.Score > *p.BestScore) {
+			p.BestScore = a.Score
+		}
+		if a.Passed != nil && *a.Passed {
+			p.QuizPassed = true
+		}
+	}
+	steps, done := len(m.Lessons), p.LessonsCompleted
+	if m.Quiz != nil {
+		steps++
+		if p.QuizPassed {
+			done++
+		}
+		if m.MaxAttempts > 0 {
+			left := max(m.MaxAttempts-p.AttemptsUsed, 0)
+			p.AttemptsLeft = &left
+		}
+	}
+	if steps > 0 {
+		p.Percent = done * 100 / steps
+	}
+	return p
+}
+
+// started: at least one lesson completed (of any revision) or one attempt
+// opened.
+func (st *state) started() bool {
+	if len(st.attempts) > 0 {
+		return true
+	}
+	for _, lp := range st.lessons {
+		if lp.CompletedAt != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// latestStanding is the newest record that is not revoked: a revoked
+// record no longer counts, for status or anything else.
+func (st *state) latestStanding() *Record {
+	for i := len(st.records) - 1; i >= 0; i-- {
+		if st.records[i].RevokedAt == nil {
+			return &st.records[i]
+		}
+	}
+	return nil
+}
+
+// lessonsRemaining lists the lessons of m not yet completed, in order.
+func (st *state) lessonsRemaining(m *content.Module) []string {
+	var out []string
+	for _, l := range m.Lessons {
+		if lp, ok := st.lessons[l.Slug]; !ok || lp.CompletedAt == nil {
+			out = append(out, l.Slug)
+		}
+	}
+	return out
+}
+
+// checkPrerequisites answers 409 prerequisites-missing, naming each
+// prerequisite of m for which userID holds no valid record.
+func (s *Service) checkPrerequisites(ctx context.Context, tx *gorm.DB, userID string, m *content.Module, now time.Time) error {
+	if len(m.Prerequisites) == 0 {
+		return nil
+	}
+	var recs []Record
+	if err := tx.WithContext(ctx).Select("module", "expires_at", "revoked_at").
+		Where("user_id = ? AND module IN ? AND revoked_at IS NULL", userID, m.Prerequisites).
+		Find(&recs).Error; err != nil {
+		return err
+	}
+	held := map[string]bool{}
+	for _, r := range recs {
+		if r.statusAt(now) == RecordValid {
+			held[r.Module] = true
+		}
+	}
+	var missing []string
+	for _, p := range m.Prerequisites {
+		if !held[p] {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return &fault.Error{Code: fault.Conflict, Type: TypePrerequisitesMissing,
+		Message: fmt.Sprintf("module %q needs a valid record for %s first", m.Slug, strings.Join(missing, ", ")),
+		Ext:     map[string]any{"missing": missing}}
+}

@@ -1,0 +1,262 @@
+package learning
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/upskill/upskill/internal/audit"
+	"github.com/upskill/upskill/internal/fault"
+	"github.com/upskill/upskill/internal/identity"
+	"github.com/upskill/upskill/internal/page"
+	"github.com/upskill/upskill/internal/records"
+	"github.com/upskill/upskill/internal/store"
+)
+
+// Record statuses. Verification adds Invalid for a credential whose
+// signature does not check out against the published keys.
+const (
+	RecordValid   = "valid"
+	RecordExpired = "expired"
+	RecordRevoked = "revoked"
+	Invalid       = "invalid"
+)
+
+// MaxRevokeReason bounds a revocation reason, in characters.
+const MaxRevokeReason = 1000
+
+// Record is a completion record: proof that a person completed a revision
+// of a module. Credential is the signed JWS of the same facts.
+type Record struct {
+	ID           string
+	UserID       string
+	HolderName   string
+	Module       string
+	ModuleTitle  string
+	Revision     int
+	ContentHash  string
+	Cycle        int     // the certification round it ended (0 for the first)
+	AttemptID    *string // the passed attempt it rests on; nil without a quiz
+	Score        *int    // that attempt's score; nil without a quiz
+	IssuedAt     time.Time
+	ExpiresAt    *time.Time
+	RevokedAt    *time.Time
+	RevokedBy    *string
+	RevokeReason string
+	Credential   string
+	// Status is valid, expired or revoked at the time it was read.
+	Status string `gorm:"-"`
+}
+
+func (Record) TableName() string { return "records" }
+
+// statusAt: revoked wins over expired; a record expires at its expires_at
+// (the credential's exp).
+func (r *Record) statusAt(now time.Time) string {
+	switch {
+	case r.RevokedAt != nil:
+		return RecordRevoked
+	case r.ExpiresAt != nil && !now.Before(*r.ExpiresAt):
+		return RecordExpired
+	default:
+		return RecordValid
+	}
+}
+
+// mayView: the holder, HR and admins see a record; anyone else is told it
+// does not exist.
+func mayView(p identity.Principal, r *Record) bool {
+	return r.UserID == p.UserID || p.HasAny(identity.RoleHR, identity.RoleAdmin)
+}
+
+func noRecord(id string) error { return fault.New(fault.NotFound, "no record %q", id) }
+
+func (s *Service) findRecord(ctx context.Context, db *gorm.DB, id string) (*Record, error) {
+	var r Record
+	err := db.WithContext(ctx).Where("id = ?", id).Take(&r).Error
+	if store.IsNotFound(err) {
+		return nil, noRecord(id)
+	}
+	if err != nil {
+		return nil, fault.Wrap(err, "could not read record %q", id)
+	}
+	r.Status = r.statusAt(s.clock())
+	return &r, nil
+}
+
+// GetRecord returns a record to its holder, HR or an admin.
+func (s *Service) GetRecord(ctx context.Context, viewer identity.Principal, id string) (Record, error) {
+	r, err := s.findRecord(ctx, s.db.R, id)
+	if err != nil {
+		return Record{}, err
+	}
+	if !mayView(viewer, r) {
+		return Record{}, noRecord(id)
+	}
+	return *r, nil
+}
+
+// ListRecords returns a page of userID's records, newest first.
+func (s *Service) ListRecords(ctx context.Context, userID string, p page.Request) ([]Record, string, error) {
+	if p.Limit <= 0 {
+		p.Limit = page.DefaultLimit
+	}
+	q := s.db.R.WithContext(ctx).Where("user_id = ?", userID)
+	if p.Cursor != "" {
+		at, id, ok := strings.Cut(p.Cursor, "|")
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if !ok || err != nil {
+			return nil, "", fault.New(fault.BadRequest, "cursor is not one this API issued")
+		}
+		q = q.Where("issued_at < ? OR (issued_at = ? AND id < ?)", t, t, id)
+	}
+	var recs []Record
+	if err := q.Order("issued_at DESC, id DESC").Limit(p.Limit + 1).Find(&recs).Error; err != nil {
+		return nil, "", fault.Wrap(err, "could not read records")
+	}
+	recs, next := page.Trim(recs, p.Limit, func(r Record) string {
+		return r.IssuedAt.UTC().Format(time.RFC3339Nano) + "|" + r.ID
+	})
+	now := s.clock()
+	for i := range recs {
+		recs[i].Status = recs[i].statusAt(now)
+	}
+	return recs, next, nil
+}
+
+// Revoke withdraws a record (admins only), for the reason given, and
+// audits it in the same transaction. The module then no longer counts as
+// completed for its holder, who may take it again.
+func (s *Service) Revoke(ctx context.Context, actor identity.Principal, id, reason string) (Record, error) {
+	if !actor.IsAdmin() {
+		return Record{}, fault.New(fault.Forbidden, "only admins may revoke records")
+	}
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return Record{}, fault.InvalidFields("a reason is required to revoke a record",
+			fault.FieldError{Field: "reason", Message: "required"})
+	case utf8.RuneCountInString(reason) > MaxRevokeReason:
+		return Record{}, fault.InvalidFields("the reason is too long",
+			fault.FieldError{Field: "reason", Message: "at most 1000 characters"})
+	}
+	var out *Record
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		r, err := s.findRecord(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if r.RevokedAt != nil {
+			return fault.Typed(fault.Conflict, TypeRecordRevoked, "record %q was already revoked on %s",
+				id, r.RevokedAt.UTC().Format(time.RFC3339))
+		}
+		now := s.clock()
+		res := tx.WithContext(ctx).Model(&Record{}).Where("id = ? AND revoked_at IS NULL", id).
+			Updates(map[string]any{"revoked_at": now, "revoked_by": actor.UserID, "revoke_reason": reason})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return fault.Typed(fault.Conflict, TypeRecordRevoked, "record %q was already revoked", id)
+		}
+		r.RevokedAt, r.RevokedBy, r.RevokeReason, r.Status = &now, &actor.UserID, reason, RecordRevoked
+		out = r
+		return audit.Record(ctx, tx, actor.UserID, audit.RecordRevoked, id, map[string]any{
+			"reason": reason, "user_id": r.UserID, "module": r.Module, "revision": r.Revision,
+		})
+	})
+	if err != nil {
+		return Record{}, internal(err, "could not revoke record %q", id)
+	}
+	return *out, nil
+}
+
+// Verification is what a third party learns about a record: never an
+// email or a user id.
+type Verification struct {
+	Valid  bool
+	Status string         // valid, expired, revoked or invalid
+	Record *VerifiedFacts // nil when the credential is not genuine
+}
+
+// VerifiedFacts are the facts of a record a verifier is shown.
+type VerifiedFacts struct {
+	ID          string
+	HolderName  string
+	Module      string
+	ModuleTitle string
+	Revision    int
+	IssuedAt    time.Time
+	ExpiresAt   *time.Time
+}
+
+func factsOf(r *Record) *VerifiedFacts {
+	return &VerifiedFacts{ID: r.ID, HolderName: r.HolderName, Module: r.Module, ModuleTitle: r.ModuleTitle,
+		Revision: r.Revision, IssuedAt: r.IssuedAt, ExpiresAt: r.ExpiresAt}
+}
+
+// Verify checks the stored credential of record id against the published
+// keys, then its status. It answers NotFound for an unknown id.
+func (s *Service) Verify(ctx context.Context, id string) (Verification, error) {
+	r, err := s.findRecord(ctx, s.db.R, id)
+	if err != nil {
+		return Verification{}, err
+	}
+	v := Verification{Status: r.Status, Record: factsOf(r)}
+	if _, err := records.VerifyAt(r.Credential, s.signer.Keys, s.signer.Issuer, s.now()); err != nil {
+		// The key that signed it is no longer published, or the row was
+		// altered: the record cannot be vouched for.
+		v.Status = Invalid
+	}
+	v.Valid = v.Status == RecordValid
+	return v, nil
+}
+
+// VerifyCredential checks a credential as presented by its holder: its
+// signature against the published keys, then the status of the record it
+// names. A credential that is malformed, forged or altered answers
+// valid:false with status invalid and no facts; it is not an error.
+func (s *Service) VerifyCredential(ctx context.Context, credential string) (Verification, error) {
+	now := s.now()
+	c, err := records.VerifyAt(strings.TrimSpace(credential), s.signer.Keys, s.signer.Issuer, now)
+	if err != nil {
+		return Verification{Status: Invalid}, nil
+	}
+	r, err := s.findRecord(ctx, s.db.R, c.ID)
+	switch {
+	case err == nil && (r.Credential != strings.TrimSpace(credential) || r.UserID != c.Subject):
+		// Signed by our key but not what we issued under that id.
+		return Verification{Status: Invalid}, nil
+	case err == nil:
+		return Verification{Valid: r.Status == RecordValid, Status: r.Status, Record: factsOf(r)}, nil
+	case !fault.Is(err, fault.NotFound):
+		return Verification{}, err
+	}
+	// Genuinely ours but unknown here (say, a database restored from an
+	// older backup): the signature and its own dates are all we can check.
+	facts := &VerifiedFacts{ID: c.ID, HolderName: c.HolderName, Module: c.Module, ModuleTitle: c.ModuleTitle,
+		Revision: c.Revision, IssuedAt: c.IssuedAt.UTC()}
+	status := RecordValid
+	if c.ExpiresAt != nil {
+		exp := c.ExpiresAt.UTC()
+		facts.ExpiresAt = &exp
+	}
+	if c.Expired(now) {
+		status = RecordExpired
+	}
+	return Verification{Valid: status == RecordValid, Status: status, Record: facts}, nil
+}
+
+// Certificate returns what the printable certificate of record id shows,
+// to its holder, HR or an admin. The caller adds the verification URL.
+func (s *Service) Certificate(ctx context.Context, viewer identity.Principal, id string) (records.Certificate, error) {
+	r, err := s.GetRecord(ctx, viewer, id)
+	if err != nil {
+		return records.Certificate{}, err
+	}
+	return records.Certificate{HolderName: r.HolderName, ModuleTitle: r.ModuleTitle, Revision: r.Revision,
+		Score: r.Score, IssuedAt: r.IssuedAt, ExpiresAt: r.ExpiresAt, RecordID: r.ID}, nil
+}
