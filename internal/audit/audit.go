@@ -33,6 +33,8 @@ const (
 	AssignmentDelete = "assignment.deleted"
 	ReportExported   = "report.exported"
 	RecordRevoked    = "record.revoked"
+	// AssignmentRuleDeleted ends a standing rule (assignments it made stay).
+	AssignmentRuleDeleted = "assignment_rule.deleted"
 )
 
 // Meta is what the transport knows about the request behind an event.

@@ -191,7 +191,10 @@ func (s *Service) SubmitAttempt(ctx context.Context, userID, id string, answers 
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		now := s.clock()
 		var a attemptRow
-		err := tx.WithContext(ctx).Where("id = ?", id).Take(&a).Error
+		err := gorm.ErrRecordNotFound
+		if knownID(id) {
+			err = tx.WithContext(ctx).Where("id = ?", id).Take(&a).Error
+		}
 		if store.IsNotFound(err) || (err == nil && a.UserID != userID) {
 			return fault.New(fault.NotFound, "no attempt %q", id)
 		}
@@ -223,7 +226,11 @@ func (s *Service) SubmitAttempt(ctx context.Context, userID, id string, answers 
 			return fault.Typed(fault.Conflict, TypeAttemptSubmitted, "attempt %q was already submitted", id)
 		}
 		if g.Passed {
-			if g.Completion, err = s.issueIfComplete(ctx, tx, userID, m, rev, now); err != nil {
+			st, err := loadState(ctx, tx, userID, a.Module)
+			if err != nil {
+				return err
+			}
+			if g.Completion, err = s.issueIfComplete(ctx, tx, st, userID, m, rev, now); err != nil {
 				return err
 			}
 		}

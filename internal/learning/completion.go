@@ -22,11 +22,10 @@ import (
 // cycle) is unique, so of two transactions completing the module at once
 // only one commits a record; the other fails on the constraint, runs
 // again (see Service.tx) and finds the module completed.
-func (s *Service) issueIfComplete(ctx context.Context, tx *gorm.DB, userID string, m *content.Module, rev int, now time.Time) (*Record, error) {
-	st, err := loadState(ctx, tx, userID, m.Slug)
-	if err != nil {
-		return nil, err
-	}
+//
+// st must have been loaded in tx after the change that may complete the
+// module; a record issued is appended to it.
+func (s *Service) issueIfComplete(ctx context.Context, tx *gorm.DB, st *state, userID string, m *content.Module, rev int, now time.Time) (*Record, error) {
 	if latest := st.latestStanding(); latest != nil && latest.statusAt(now) == RecordValid {
 		return nil, nil
 	}
@@ -55,6 +54,7 @@ func (s *Service) issueIfComplete(ctx context.Context, tx *gorm.DB, userID strin
 	if rec.ExpiresAt != nil {
 		claims.ExpiresAt = jwt.NewNumericDate(*rec.ExpiresAt)
 	}
+	var err error
 	if rec.Credential, err = s.signer.Sign(claims); err != nil {
 		return nil, err
 	}
@@ -62,6 +62,7 @@ func (s *Service) issueIfComplete(ctx context.Context, tx *gorm.DB, userID strin
 		return nil, err
 	}
 	rec.Status = rec.statusAt(now)
+	st.records = append(st.records, rec)
 	return &rec, nil
 }
 

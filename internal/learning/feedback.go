@@ -41,6 +41,9 @@ func (s *Service) GiveFeedback(ctx context.Context, userID, slug string, rating 
 	if utf8.RuneCountInString(comment) > MaxComment {
 		bad = append(bad, fault.FieldError{Field: "comment", Message: "at most 2000 characters"})
 	}
+	if f := checkText("comment", comment); f != nil {
+		bad = append(bad, *f)
+	}
 	if len(bad) > 0 {
 		return Feedback{}, false, fault.InvalidFields("feedback needs a rating from 1 to 5 and a comment of at most 2000 characters", bad...)
 	}

@@ -69,7 +69,7 @@ func (c *fakeCatalog) publish(m *content.Module) int {
 
 // env is the learning service on a real database with a fake catalog.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	db    *store.DB
 	svc   *learning.Service
 	cat   *fakeCatalog
@@ -79,7 +79,7 @@ type env struct {
 	seq   atomic.Int64
 }
 
-func newEnv(t *testing.T, db *store.DB) *env {
+func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	set, err := keys.NewSet(key)

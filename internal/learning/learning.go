@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"github.com/upskill/upskill/internal/catalog"
@@ -139,4 +140,20 @@ func internal(err error, format string, args ...any) error {
 		return err
 	}
 	return fault.Wrap(err, format, args...)
+}
+
+// knownID reports whether id can name one of our rows: they are UUIDs.
+// Anything else (say, a NUL byte from a crafted URL, which PostgreSQL
+// refuses in text) is not found without asking the database.
+func knownID(id string) bool { return uuid.Validate(id) == nil }
+
+// checkText refuses control characters other than tab and line breaks in
+// free text people type (PostgreSQL refuses NUL outright).
+func checkText(field, v string) *fault.FieldError {
+	for _, r := range v {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
+			return &fault.FieldError{Field: field, Message: field + " contains a control character"}
+		}
+	}
+	return nil
 }

@@ -97,14 +97,14 @@ func (s *Service) RecordProgress(ctx context.Context, userID, slug, lesson strin
 		if err != nil {
 			return err
 		}
-		if u.Completed {
-			if issued, err = s.issueIfComplete(ctx, tx, userID, m, rev, now); err != nil {
-				return err
-			}
-		}
 		st, err := loadState(ctx, tx, userID, slug)
 		if err != nil {
 			return err
+		}
+		if u.Completed {
+			if issued, err = s.issueIfComplete(ctx, tx, st, userID, m, rev, now); err != nil {
+				return err
+			}
 		}
 		out = progressOf(m, rev, st, now)
 		return nil
@@ -137,6 +137,9 @@ func (s *Service) Enrollments(ctx context.Context, userID string, p page.Request
 	}
 	q := s.db.R.WithContext(ctx).Where("user_id = ?", userID)
 	if p.Cursor != "" {
+		if !content.ValidSlug(p.Cursor) {
+			return nil, "", fault.New(fault.BadRequest, "cursor is not one this API issued")
+		}
 		q = q.Where("module > ?", p.Cursor)
 	}
 	var ens []enrollment

@@ -75,6 +75,9 @@ func mayView(p identity.Principal, r *Record) bool {
 func noRecord(id string) error { return fault.New(fault.NotFound, "no record %q", id) }
 
 func (s *Service) findRecord(ctx context.Context, db *gorm.DB, id string) (*Record, error) {
+	if !knownID(id) {
+		return nil, noRecord(id)
+	}
 	var r Record
 	err := db.WithContext(ctx).Where("id = ?", id).Take(&r).Error
 	if store.IsNotFound(err) {
@@ -108,7 +111,7 @@ func (s *Service) ListRecords(ctx context.Context, userID string, p page.Request
 	if p.Cursor != "" {
 		at, id, ok := strings.Cut(p.Cursor, "|")
 		t, err := time.Parse(time.RFC3339Nano, at)
-		if !ok || err != nil {
+		if !ok || err != nil || !knownID(id) {
 			return nil, "", fault.New(fault.BadRequest, "cursor is not one this API issued")
 		}
 		q = q.Where("issued_at < ? OR (issued_at = ? AND id < ?)", t, t, id)
@@ -142,6 +145,9 @@ func (s *Service) Revoke(ctx context.Context, actor identity.Principal, id, reas
 	case utf8.RuneCountInString(reason) > MaxRevokeReason:
 		return Record{}, fault.InvalidFields("the reason is too long",
 			fault.FieldError{Field: "reason", Message: "at most 1000 characters"})
+	}
+	if bad := checkText("reason", reason); bad != nil {
+		return Record{}, fault.InvalidFields(bad.Message, *bad)
 	}
 	var out *Record
 	err := s.tx(ctx, func(tx *gorm.DB) error {

@@ -1,0 +1,37 @@
+package learning_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/upskill/upskill/internal/learning"
+	"github.com/upskill/upskill/internal/store/storetest"
+)
+
+// BenchmarkLessonProgress measures a progress write (enrol, lesson upsert,
+// completion check, progress read-back) on SQLite, where every write queues
+// on the one writer connection. Run with:
+//
+//	go test -run '^$' -bench . ./internal/learning/
+func BenchmarkLessonProgress(b *testing.B) {
+	e := newEnv(b, storetest.SQLite(b))
+	e.publish(spec{slug: "basics", lessons: []string{"one", "two", "three", "four", "five"}, quiz: threeQuestions})
+	users := make([]string, 200)
+	for i := range users {
+		users[i] = e.user()
+	}
+	lessons := []string{"one", "two", "three", "four", "five"}
+	ctx := context.Background()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			i++
+			u := users[i%len(users)]
+			if _, err := e.svc.RecordProgress(ctx, u, "basics", lessons[i%len(lessons)], learning.ProgressUpdate{Completed: true, SecondsSpent: 30}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
