@@ -11,27 +11,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/upskill/upskill/internal/apitest"
 )
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // testEnv is a getenv over a map, with a private data dir.
 func testEnv(t *testing.T, kv ...string) func(string) string {
@@ -100,10 +84,10 @@ var listening = regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
 
 // startServe runs the real program's serve command on a free port and
 // returns its base URL; the server stops when the test ends.
-func startServe(t *testing.T, getenv func(string) string, args ...string) (base string, logs *syncBuffer) {
+func startServe(t *testing.T, getenv func(string) string, args ...string) (base string, logs *apitest.SyncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	logs = &syncBuffer{}
+	logs = &apitest.SyncBuffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), getenv, io.Discard, logs)

@@ -15,6 +15,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/upskill/upskill/internal/assignments"
 	"github.com/upskill/upskill/internal/catalog"
 	"github.com/upskill/upskill/internal/config"
 	"github.com/upskill/upskill/internal/httpapi"
@@ -22,6 +23,7 @@ import (
 	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/learning"
 	"github.com/upskill/upskill/internal/records"
+	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
 )
 
@@ -36,6 +38,9 @@ type App struct {
 	Catalog    *catalog.Service
 	Learning   *learning.Service
 	RecordKeys *keys.Set
+	// Assignments and Reports serve HR.
+	Assignments *assignments.Service
+	Reports     *reports.Service
 	// Handler is what Serve answers with; Open sets it to HTTP.Handler().
 	Handler http.Handler
 	// stopBackground ends background work (catalog refresh) before Close
@@ -116,6 +121,8 @@ func (a *App) build(ctx context.Context) error {
 		Signer:  &records.Signer{Keys: a.RecordKeys, Issuer: cfg.BaseURL},
 		Log:     a.Log,
 	})
+	a.Assignments = assignments.New(a.DB, assignments.Options{Catalog: assignments.CatalogOf(a.Catalog), Log: a.Log})
+	a.Reports = reports.New(a.DB, reports.Options{Catalog: assignments.CatalogOf(a.Catalog), Log: a.Log})
 	a.HTTP, err = httpapi.New(httpapi.Options{
 		BaseURL:        cfg.BaseURL,
 		CORSOrigins:    cfg.CORSOrigins,
@@ -123,7 +130,7 @@ func (a *App) build(ctx context.Context) error {
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		MetricsToken:   cfg.MetricsToken,
 	}, httpapi.Deps{DB: a.DB, Log: a.Log, Identity: a.Identity, RecordKeys: a.RecordKeys,
-		Catalog: a.Catalog, Learning: a.Learning})
+		Catalog: a.Catalog, Learning: a.Learning, Assignments: a.Assignments, Reports: a.Reports})
 	return err
 }
 

@@ -6,35 +6,57 @@ import (
 	"time"
 )
 
-// The SQL below reads Facts for one (user, module) pair per result row, by
-// correlated lookups on the primary keys and unique indexes of the learning
-// tables (every one of them leads with user_id, module), so a query that
-// uses it streams: nothing is grouped or sorted over the whole table.
-//
-// The newest unrevoked record is joined as alias "fr" (by cycle, as
-// internal/learning orders records), so its columns keep their declared
-// types when scanned.
-
-// RecordJoin is the LEFT JOIN that makes alias fr the newest unrevoked
-// record of the pair (userExpr, moduleExpr).
-func RecordJoin(userExpr, moduleExpr string) string {
-	return expand(`LEFT JOIN records fr ON fr.id = (SELECT x.id FROM records x
-	WHERE x.user_id = {u} AND x.module = {m} AND x.revoked_at IS NULL ORDER BY x.cycle DESC LIMIT 1)`, userExpr, moduleExpr)
+// Pair names, in SQL, the (user, module) pair of each result row of a
+// query that reads Facts. Its methods write the SQL that reads them, by
+// correlated lookups on the primary keys and unique indexes of the
+// learning tables (every one leads with user_id, module), so a query using
+// them streams: nothing is grouped or sorted over a whole table.
+type Pair struct {
+	User, Module string // SQL expressions
+	// Enrolled, when set, is an SQL condition that is false when the
+	// learner is not enrolled in the module. Every learning activity starts
+	// with an enrollment (internal/learning enrols before it stores any
+	// progress, attempt or record), so the lookups are skipped for such
+	// pairs, which are most of a fresh assignment campaign.
+	Enrolled string
 }
 
-// FactsColumns are the select-list expressions FactsScan reads, in its
-// order; the query must include RecordJoin for the same pair.
-func FactsColumns(userExpr, moduleExpr string) string {
-	return expand(`fr.id, fr.revision, fr.cycle, fr.issued_at, fr.expires_at,
-	(SELECT COUNT(*) FROM lesson_progress fl WHERE fl.user_id = {u} AND fl.module = {m} AND fl.completed_at IS NOT NULL),
-	(SELECT COUNT(*) FROM attempts fa WHERE fa.user_id = {u} AND fa.module = {m})`, userExpr, moduleExpr)
+// RecordJoin is the LEFT JOIN that makes alias fr the newest record of the
+// pair that is not revoked (by cycle, as internal/learning orders them).
+// A join rather than subqueries keeps the columns' declared types.
+func (p Pair) RecordJoin() string {
+	on := ""
+	if p.Enrolled != "" {
+		on = p.Enrolled + " AND "
+	}
+	return p.expand(`LEFT JOIN records fr ON ` + on + `fr.id = (SELECT x.id FROM records x
+	WHERE x.user_id = {u} AND x.module = {m} AND x.revoked_at IS NULL ORDER BY x.cycle DESC LIMIT 1)`)
 }
 
-func expand(s, userExpr, moduleExpr string) string {
-	return strings.NewReplacer("{u}", userExpr, "{m}", moduleExpr).Replace(s)
+// Columns are the select-list expressions FactsScan reads, in its order;
+// the query must include RecordJoin.
+func (p Pair) Columns() string {
+	return `fr.id, fr.revision, fr.cycle, fr.issued_at, fr.expires_at,
+	` + p.Lookup(`SELECT COUNT(*) FROM lesson_progress fl WHERE fl.user_id = {u} AND fl.module = {m} AND fl.completed_at IS NOT NULL`) + `,
+	` + p.Lookup(`SELECT COUNT(*) FROM attempts fa WHERE fa.user_id = {u} AND fa.module = {m}`)
 }
 
-// FactsScan receives the FactsColumns of one row.
+// Lookup wraps a correlated subquery on the pair's learning rows, written
+// with {u} and {m} for the pair: it answers 0 without running when the
+// learner is not enrolled.
+func (p Pair) Lookup(subquery string) string {
+	q := "(" + p.expand(subquery) + ")"
+	if p.Enrolled == "" {
+		return q
+	}
+	return "CASE WHEN " + p.Enrolled + " THEN " + q + " ELSE 0 END"
+}
+
+func (p Pair) expand(s string) string {
+	return strings.NewReplacer("{u}", p.User, "{m}", p.Module).Replace(s)
+}
+
+// FactsScan receives the Pair.Columns of one row.
 type FactsScan struct {
 	RecordID       sql.NullString
 	RecordRevision sql.NullInt64
@@ -45,7 +67,7 @@ type FactsScan struct {
 	Attempts       int64
 }
 
-// Dest returns the scan destinations, in FactsColumns order.
+// Dest returns the scan destinations, in Columns order.
 func (f *FactsScan) Dest() []any {
 	return []any{&f.RecordID, &f.RecordRevision, &f.RecordCycle, &f.RecordIssuedAt, &f.RecordExpires,
 		&f.Lessons, &f.Attempts}
@@ -86,7 +108,7 @@ func (a *AssignmentScan) Facts() *AssignmentFacts {
 	return &AssignmentFacts{DueAt: a.DueAt.Time.UTC(), GraceDays: int(a.GraceDays.Int64)}
 }
 
-// AssignedAt is when the pair was assigned, or nil.
+// AssignedAtTime is when the pair was assigned, or nil.
 func (a *AssignmentScan) AssignedAtTime() *time.Time {
 	if !a.AssignedAt.Valid {
 		return nil

@@ -83,9 +83,11 @@ func newSnapshot(mods map[string]*Published) *snapshot {
 }
 
 // sortKey orders the catalog by title; the slug breaks ties and makes the
-// key unique, so it can serve as a list cursor.
+// key unique, so it can serve as a list cursor. The separator sorts before
+// any character a title may hold; it is not NUL, which page.Parse refuses
+// in a cursor.
 func sortKey(p *Published) string {
-	return strings.ToLower(p.Title) + "\x00" + p.Slug
+	return strings.ToLower(p.Title) + "\x01" + p.Slug
 }
 
 // Module returns the current revision of the module slug.

@@ -197,7 +197,8 @@ func (c Config) LogAttrs() []any {
 	}
 }
 
-// RedactURL hides a password inside a database URL.
+// RedactURL hides a password inside a database URL, whether in its user
+// information or, as the PostgreSQL driver also accepts, as a parameter.
 func RedactURL(s string) string {
 	if !IsPostgresURL(s) {
 		return s
@@ -205,6 +206,10 @@ func RedactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
 		return "(unparseable URL)"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
 }

@@ -88,10 +88,20 @@ func textField(key string, dst *string, report func(int, string)) func(*yaml.Nod
 			report(v.Line, key+" must be text")
 		case strings.TrimSpace(s) == "":
 			report(v.Line, key+" must not be empty")
+		case strings.ContainsFunc(s, isControl):
+			// A quoted YAML string can spell one ("\0"); the database
+			// refuses NUL in text, and no title or summary needs one.
+			report(v.Line, key+" must not contain control characters")
 		default:
 			*dst = strings.TrimSpace(s)
 		}
 	}
+}
+
+// isControl reports a C0 or DEL control character other than tab and line
+// breaks, which a multi-line summary may keep.
+func isControl(r rune) bool {
+	return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f
 }
 
 // wholeField reads a whole number in [lo, hi]; the upper bounds are far

@@ -55,6 +55,8 @@ func TestProblems(t *testing.T) {
 		// Types and values.
 		{"title not text", "", set("module.md", moduleFile("title: [a, b]", baseKeys[1], baseKeys[2])), "module.md", 2, "title must be text"},
 		{"title empty", "", set("module.md", moduleFile("title: ''", baseKeys[1], baseKeys[2])), "module.md", 2, "title must not be empty"},
+		{"title with NUL", "", set("module.md", moduleFile(`title: "Nul \0 title"`, baseKeys[1], baseKeys[2])), "module.md", 2, "title must not contain control characters"},
+		{"summary with control", "", set("module.md", moduleFile(baseKeys[0], `summary: "a \x01 b"`, baseKeys[2])), "module.md", 3, "summary must not contain control characters"},
 		{"summary too long", "", set("module.md", moduleFile(baseKeys[0], "summary: "+strings.Repeat("a", 301), baseKeys[2])), "module.md", 3, "301 characters; at most 300"},
 		{"topics as a string", "", set("module.md", moduleFile(baseKeys[0], baseKeys[1], "topics: benefits")), "module.md", 4, "topics must be a list"},
 		{"topics empty", "", set("module.md", moduleFile(baseKeys[0], baseKeys[1], "topics: []")), "module.md", 4, "at least one topic"},

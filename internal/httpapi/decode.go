@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -33,7 +34,64 @@ func decodeJSON(c *gin.Context, dst any) error {
 		}
 		return fault.New(fault.BadRequest, "malformed JSON: unexpected data after the JSON value")
 	}
+	if field, found := nulField(reflect.ValueOf(dst), ""); found {
+		msg := `holds a NUL character (\u0000), which no text here may contain`
+		return &fault.Error{Code: fault.BadRequest, Message: fmt.Sprintf("field %q %s", field, msg),
+			Fields: []fault.FieldError{{Field: field, Message: msg}}}
+	}
 	return nil
+}
+
+// nulField finds a decoded string (or map key) holding a NUL character and
+// returns its JSON path. JSON may carry one as \u0000, but PostgreSQL
+// refuses it in text, so it is refused here rather than failing as a 500.
+func nulField(v reflect.Value, path string) (string, bool) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return nulField(v.Elem(), path)
+		}
+	case reflect.String:
+		return path, strings.ContainsRune(v.String(), 0)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			if p, ok := nulField(v.Field(i), joinPath(path, name)); ok {
+				return p, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if p, ok := nulField(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); ok {
+				return p, true
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			p := joinPath(path, fmt.Sprint(it.Key().Interface()))
+			if strings.ContainsRune(p, 0) {
+				return p, true
+			}
+			if p, ok := nulField(it.Value(), p); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
+
+func joinPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
 }
 
 func requireMediaType(c *gin.Context, want string) error {

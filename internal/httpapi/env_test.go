@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"github.com/upskill/upskill/internal/apitest"
+	"github.com/upskill/upskill/internal/assignments"
 	"github.com/upskill/upskill/internal/catalog"
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/learning"
 	"github.com/upskill/upskill/internal/records"
+	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
 	"github.com/upskill/upskill/internal/store/storetest"
 )
@@ -52,7 +54,7 @@ type testEnv struct {
 	ids      *identity.Service
 	jwtKey   ed25519.PrivateKey
 	clock    *clock
-	logs     *syncBuffer
+	logs     *apitest.SyncBuffer
 	c        *apitest.Client // anonymous client
 	password string
 	seq      atomic.Int64
@@ -81,13 +83,17 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 		Params: cheapParams,
 		Now:    clk.Now,
 	})
-	logs := &syncBuffer{}
+	logs := &apitest.SyncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	cat := catalog.New(db, catalog.Options{})
+	asg := assignments.New(db, assignments.Options{Catalog: assignments.CatalogOf(cat), Now: clk.Now, Log: log})
+	ids.OnMembership = asg.ApplyRules
 	srv, err := New(Options{BaseURL: testBaseURL}, Deps{DB: db, Log: log,
 		Identity: ids, RecordKeys: recSet, Catalog: cat,
 		Learning: learning.New(db, learning.Options{Catalog: learning.CatalogOf(cat),
-			Signer: &records.Signer{Keys: recSet, Issuer: testBaseURL}, Now: clk.Now, Log: log})})
+			Signer: &records.Signer{Keys: recSet, Issuer: testBaseURL}, Now: clk.Now, Log: log}),
+		Assignments: asg,
+		Reports:     reports.New(db, reports.Options{Catalog: assignments.CatalogOf(cat), Now: clk.Now, Log: log})})
 	if err != nil {
 		t.Fatal(err)
 	}

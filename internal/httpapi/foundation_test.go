@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gin-gonic/gin"
@@ -18,27 +17,9 @@ import (
 	"github.com/upskill/upskill/internal/store/storetest"
 )
 
-// syncBuffer is a log sink tests can read while handlers write to it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func newFoundationServer(t *testing.T, opt Options) (*Server, *syncBuffer) {
+func newFoundationServer(t *testing.T, opt Options) (*Server, *apitest.SyncBuffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &apitest.SyncBuffer{}
 	s, err := New(opt, Deps{DB: storetest.SQLite(t), Log: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -224,6 +205,8 @@ func TestDecodeJSONErrors(t *testing.T) {
 		{"wrong type", `{"name":"a","count":"seven"}`, "application/json", 400, `"count"`},
 		{"array not object", `[1,2]`, "application/json", 400, "object"},
 		{"empty body", ``, "application/json", 400, "empty"},
+		{"NUL in a string", `{"name":"a\u0000b"}`, "application/json", 400, `"name"`},
+		{"NUL in a list", `{"name":"a","Tags":["ok","\u0000"]}`, "application/json", 400, `Tags[1]`},
 		{"wrong media type", `{"name":"a"}`, "text/plain", 415, "application/json"},
 		{"fine", `{"name":"a","count":3}`, "application/json; charset=utf-8", 200, ""},
 	}

@@ -319,6 +319,7 @@ func TestPeopleAPI(t *testing.T) {
 		t.Fatalf("audit page = %v", ev)
 	}
 	adminC.Get("/api/v1/audit?from=yesterday").Want(t, 400)
+	adminC.Get("/api/v1/audit?to=9999-12-31T23:59:59-01:00").Want(t, 400) // year 10000 in UTC
 }
 
 // An admin can set a password for an imported user, who can then sign in;

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -139,6 +140,35 @@ func limitBody(def int64, limits map[string]int64) gin.HandlerFunc {
 		c.Next()
 	}
 }
+
+// storableURL refuses a path or query value that, once percent-decoded,
+// holds a NUL character or invalid UTF-8. No id, slug or filter can, and
+// PostgreSQL rejects such text as a query parameter: without this check the
+// client would get a 500 instead of being told what is wrong.
+func storableURL() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !storable(c.Request.URL.Path) {
+			fail(c, fault.New(fault.BadRequest, "the URL path holds a NUL character or invalid UTF-8"))
+			return
+		}
+		for name, values := range c.Request.URL.Query() {
+			bad := !storable(name)
+			for _, v := range values {
+				bad = bad || !storable(v)
+			}
+			if bad {
+				msg := "holds a NUL character or invalid UTF-8"
+				fail(c, &fault.Error{Code: fault.BadRequest, Message: fmt.Sprintf("query parameter %q %s", name, msg),
+					Fields: []fault.FieldError{{Field: name, Message: msg}}})
+				return
+			}
+		}
+		c.Next()
+	}
+}
+
+// storable reports whether s can be stored and compared as text.
+func storable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // securityHeaders are safe defaults for a JSON API; asset and PDF handlers
 // keep nosniff, which is what matters for them.

@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"bytes"
+	"errors"
+	"io"
 	"net/http"
 	"time"
 
@@ -56,9 +59,19 @@ func (s *Server) login(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if in.Email == "" || in.Password == "" {
-		fail(c, fault.InvalidFields("email and password are required",
-			fault.FieldError{Field: "email", Message: "required"}, fault.FieldError{Field: "password", Message: "required"}))
+	var missing []fault.FieldError
+	if in.Email == "" {
+		missing = append(missing, fault.FieldError{Field: "email", Message: "required"})
+	}
+	if in.Password == "" {
+		missing = append(missing, fault.FieldError{Field: "password", Message: "required"})
+	}
+	switch len(missing) {
+	case 1:
+		fail(c, fault.InvalidFields(missing[0].Field+" is required", missing...))
+		return
+	case 2:
+		fail(c, fault.InvalidFields("email and password are required", missing...))
 		return
 	}
 	sess, err := s.Identity.Login(c.Request.Context(), in.Email, in.Password, c.ClientIP())
@@ -208,7 +221,20 @@ func (s *Server) importUsers(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	res, err := s.Identity.ImportCSV(c.Request.Context(), principal(c), c.Request.Body)
+	// Read the file here so that a body over the limit is a 413, not a
+	// line of the import's report.
+	data, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			err = tooLarge(mbe.Limit)
+		} else {
+			err = fault.New(fault.BadRequest, "could not read the request body: %v", err)
+		}
+		fail(c, err)
+		return
+	}
+	res, err := s.Identity.ImportCSV(c.Request.Context(), principal(c), bytes.NewReader(data))
 	if err != nil {
 		fail(c, err)
 		return
@@ -249,7 +275,8 @@ func timeParam(c *gin.Context, name string) (*time.Time, error) {
 		return nil, nil
 	}
 	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
-		if t, err := time.Parse(layout, v); err == nil {
+		// Four-digit UTC years only: SQLite compares times as text.
+		if t, err := time.Parse(layout, v); err == nil && t.UTC().Year() >= 1 && t.UTC().Year() <= 9999 {
 			t = t.UTC()
 			return &t, nil
 		}

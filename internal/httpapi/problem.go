@@ -15,16 +15,6 @@ import (
 // and documented in api/openapi.yaml.
 const ProblemTypeBase = "urn:upskill:problem:"
 
-// Problem is an RFC 9457 problem details body.
-type Problem struct {
-	Type      string             `json:"type"`
-	Title     string             `json:"title"`
-	Status    int                `json:"status"`
-	Detail    string             `json:"detail,omitempty"`
-	RequestID string             `json:"request_id"`
-	Errors    []fault.FieldError `json:"errors,omitempty"`
-}
-
 // statusOf is the one table from error codes to HTTP statuses.
 var statusOf = map[fault.Code]int{
 	fault.BadRequest:   http.StatusBadRequest,

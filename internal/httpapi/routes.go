@@ -67,5 +67,16 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/records/{id}/verify", Access: public, handle: s.verifyRecord},
 		{Method: http.MethodPost, Path: "/api/v1/records/verify", Access: public, handle: s.verifyCredential},
 		{Method: http.MethodPost, Path: "/api/v1/records/{id}/revoke", Access: roles(admin), handle: s.revokeRecord},
+
+		// Assignments and reports (HR). Reports stream: their size has no
+		// body limit to raise, only the server's write timeout.
+		{Method: http.MethodGet, Path: "/api/v1/me/assignments", Access: signedIn, handle: s.myAssignments},
+		{Method: http.MethodPost, Path: "/api/v1/assignments", Access: roles(hr, admin), handle: s.createAssignments},
+		{Method: http.MethodGet, Path: "/api/v1/assignments", Access: roles(hr, admin), handle: s.listAssignments},
+		{Method: http.MethodDelete, Path: "/api/v1/assignments/{id}", Access: roles(hr, admin), handle: s.deleteAssignment},
+		{Method: http.MethodGet, Path: "/api/v1/assignment-rules", Access: roles(hr, admin), handle: s.listAssignmentRules},
+		{Method: http.MethodDelete, Path: "/api/v1/assignment-rules/{id}", Access: roles(hr, admin), handle: s.deleteAssignmentRule},
+		{Method: http.MethodGet, Path: "/api/v1/reports/completions", Access: roles(hr, admin), handle: s.completionsReport},
+		{Method: http.MethodGet, Path: "/api/v1/reports/summary", Access: roles(hr, admin), handle: s.summaryReport},
 	}
 }

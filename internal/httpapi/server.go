@@ -10,11 +10,13 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/upskill/upskill/internal/assignments"
 	"github.com/upskill/upskill/internal/catalog"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/learning"
+	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
 )
 
@@ -35,6 +37,10 @@ type Deps struct {
 	RecordKeys *keys.Set // published at /.well-known/jwks.json
 	Catalog    *catalog.Service
 	Learning   *learning.Service // progress, attempts, records, feedback
+	// Assignments and Reports serve HR: due dates, standing rules, the
+	// completions report and the summary.
+	Assignments *assignments.Service
+	Reports     *reports.Service
 }
 
 // Server is the HTTP API. Build it with New and serve Handler.
@@ -97,7 +103,7 @@ func New(opt Options, deps Deps) (*Server, error) {
 	}
 	e.Use(withRequestID(log), recovery(), accessLog(), s.metrics.middleware(),
 		securityHeaders(strings.HasPrefix(opt.BaseURL, "https://")), cors(opt.CORSOrigins),
-		limitBody(opt.MaxBodyBytes, limits))
+		storableURL(), limitBody(opt.MaxBodyBytes, limits))
 	e.NoRoute(func(c *gin.Context) {
 		fail(c, fault.New(fault.NotFound, "no route for %s %s", c.Request.Method, c.Request.URL.Path))
 	})

@@ -12,9 +12,11 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/upskill/upskill/internal/audit"
 	"github.com/upskill/upskill/internal/fault"
+	"github.com/upskill/upskill/internal/store"
 )
 
 // MaxImportRows bounds one CSV import.
@@ -41,23 +43,37 @@ var importColumns = []string{"email", "name", "department", "employee_id"}
 // nothing changes.
 func (s *Service) ImportCSV(ctx context.Context, actor Principal, r io.Reader) (ImportResult, error) {
 	rows, errs := parseImport(r, actor.IsAdmin())
-	if len(rows) > 0 {
-		errs = append(errs, s.checkAgainstDatabase(ctx, rows, actor)...)
-		slices.SortStableFunc(errs, func(a, b fault.FieldError) int { return a.Line - b.Line })
-	}
-	if len(errs) > 0 {
-		return ImportResult{}, importFailure(errs)
-	}
 	var res ImportResult
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		var err error
-		res, err = s.applyImport(ctx, tx, rows)
+		// The rows are checked against the users as this transaction reads
+		// them, so nothing can change between checking a line and applying
+		// it: HR cannot update someone an admin has just promoted.
+		existing, err := loadByEmail(tx, rows)
+		if err != nil {
+			return err
+		}
+		owners, err := employeeOwners(tx, rows)
+		if err != nil {
+			return err
+		}
+		errs = append(errs, checkAgainstDatabase(rows, existing, owners, actor)...)
+		if len(errs) > 0 {
+			slices.SortStableFunc(errs, func(a, b fault.FieldError) int { return a.Line - b.Line })
+			return importFailure(errs)
+		}
+		res, err = s.applyImport(ctx, tx, rows, existing)
 		if err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actor.UserID, audit.UsersImported, "users",
 			map[string]any{"rows": len(rows), "created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged})
 	})
+	if store.IsUniqueViolation(err) {
+		// Only another writer creating the same people at this moment
+		// (PostgreSQL) gets here: nothing was imported.
+		return ImportResult{}, &fault.Error{Code: fault.Conflict, Err: err,
+			Message: "some of these users were created or changed by someone else at the same moment; nothing was imported, try again"}
+	}
 	if err != nil {
 		return ImportResult{}, asFault(err, "could not import users")
 	}
@@ -97,6 +113,7 @@ func parseImport(r io.Reader, admin bool) ([]importRow, []fault.FieldError) {
 		return nil, errs
 	}
 	var rows []importRow
+	dataLines := 0
 	seenEmail, seenEmp := map[string]int{}, map[string]int{}
 	for {
 		rec, err := cr.Read()
@@ -112,7 +129,7 @@ func parseImport(r io.Reader, admin bool) ([]importRow, []fault.FieldError) {
 			continue
 		}
 		line, _ := cr.FieldPos(0)
-		if len(rows) >= MaxImportRows {
+		if dataLines++; dataLines > MaxImportRows {
 			return nil, []fault.FieldError{lineErr(line, "the file has more than %d rows; split it", MaxImportRows)}
 		}
 		row, rowErrs := parseRow(rec, col, line, admin)
@@ -127,7 +144,9 @@ func parseImport(r io.Reader, admin bool) ([]importRow, []fault.FieldError) {
 		} else if row.employeeID != "" {
 			seenEmp[row.employeeID] = line
 		}
-		rows = append(rows, row)
+		if len(rowErrs) == 0 {
+			rows = append(rows, row) // only well-formed rows are looked up
+		}
 	}
 	return rows, errs
 }
@@ -200,15 +219,7 @@ func parseRow(rec []string, col map[string]int, line int, admin bool) (importRow
 
 // checkAgainstDatabase finds employee ids owned by other users and, for
 // HR, existing users who are not learners.
-func (s *Service) checkAgainstDatabase(ctx context.Context, rows []importRow, actor Principal) []fault.FieldError {
-	existing, err := s.loadByEmail(ctx, rows)
-	if err != nil {
-		return []fault.FieldError{lineErr(0, "could not read existing users")}
-	}
-	owners, err := s.employeeOwners(ctx, rows)
-	if err != nil {
-		return []fault.FieldError{lineErr(0, "could not read existing users")}
-	}
+func checkAgainstDatabase(rows []importRow, existing map[string]User, owners map[string]string, actor Principal) []fault.FieldError {
 	var errs []fault.FieldError
 	for _, r := range rows {
 		if owner, ok := owners[r.employeeID]; ok && owner != r.email {
@@ -223,7 +234,8 @@ func (s *Service) checkAgainstDatabase(ctx context.Context, rows []importRow, ac
 
 const lookupChunk = 500
 
-func (s *Service) loadByEmail(ctx context.Context, rows []importRow) (map[string]User, error) {
+// loadByEmail reads, and on PostgreSQL locks, the users the rows name.
+func loadByEmail(tx *gorm.DB, rows []importRow) (map[string]User, error) {
 	out := make(map[string]User, len(rows))
 	for i := 0; i < len(rows); i += lookupChunk {
 		var emails []string
@@ -231,7 +243,7 @@ func (s *Service) loadByEmail(ctx context.Context, rows []importRow) (map[string
 			emails = append(emails, r.email)
 		}
 		var users []User
-		if err := s.db.R.WithContext(ctx).Where("email IN ?", emails).Find(&users).Error; err != nil {
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("email IN ?", emails).Find(&users).Error; err != nil {
 			return nil, err
 		}
 		for _, u := range users {
@@ -241,7 +253,7 @@ func (s *Service) loadByEmail(ctx context.Context, rows []importRow) (map[string
 	return out, nil
 }
 
-func (s *Service) employeeOwners(ctx context.Context, rows []importRow) (map[string]string, error) {
+func employeeOwners(tx *gorm.DB, rows []importRow) (map[string]string, error) {
 	out := map[string]string{}
 	var ids []string
 	for _, r := range rows {
@@ -251,7 +263,7 @@ func (s *Service) employeeOwners(ctx context.Context, rows []importRow) (map[str
 	}
 	for i := 0; i < len(ids); i += lookupChunk {
 		var found []User
-		if err := s.db.R.WithContext(ctx).Select("email", "employee_id").
+		if err := tx.Select("email", "employee_id").
 			Where("employee_id IN ?", ids[i:min(i+lookupChunk, len(ids))]).Find(&found).Error; err != nil {
 			return nil, err
 		}
@@ -262,13 +274,10 @@ func (s *Service) employeeOwners(ctx context.Context, rows []importRow) (map[str
 	return out, nil
 }
 
-// applyImport writes the rows inside tx.
-func (s *Service) applyImport(ctx context.Context, tx *gorm.DB, rows []importRow) (ImportResult, error) {
+// applyImport writes the rows inside tx; existing are the users among them
+// as tx read them.
+func (s *Service) applyImport(ctx context.Context, tx *gorm.DB, rows []importRow, existing map[string]User) (ImportResult, error) {
 	var res ImportResult
-	existing, err := s.loadByEmail(ctx, rows)
-	if err != nil {
-		return res, err
-	}
 	now := s.now()
 	var fresh []User
 	var moved []string
@@ -298,7 +307,7 @@ func (s *Service) applyImport(ctx context.Context, tx *gorm.DB, rows []importRow
 			upd["roles"] = r.roles
 		}
 		if err := tx.Model(&User{}).Where("id = ?", u.ID).Updates(upd).Error; err != nil {
-			return res, fault.Wrap(err, "could not update %s (line %d)", r.email, r.line)
+			return res, err
 		}
 		if u.Department != r.department {
 			moved = append(moved, u.ID)
@@ -307,7 +316,7 @@ func (s *Service) applyImport(ctx context.Context, tx *gorm.DB, rows []importRow
 	}
 	if len(fresh) > 0 {
 		if err := tx.CreateInBatches(fresh, 500).Error; err != nil {
-			return res, fault.Wrap(err, "could not create the new users")
+			return res, err
 		}
 		for _, u := range fresh {
 			moved = append(moved, u.ID)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/upskill/upskill/internal/audit"
 	"github.com/upskill/upskill/internal/fault"
@@ -87,20 +88,37 @@ func (s *Service) CreateUser(ctx context.Context, actor Principal, in NewUser) (
 }
 
 func (s *Service) insertUser(tx *gorm.DB, u *User) error {
-	err := tx.Create(u).Error
-	if store.IsUniqueViolation(err) {
-		return s.uniqueConflict(tx, u.ID, u.Email, u.EmployeeID)
-	}
+	err := writeUser(tx, u, func(tx *gorm.DB) error { return tx.Create(u).Error })
 	if err != nil {
-		return fault.Wrap(err, "could not save the user")
+		return asFault(err, "could not save the user")
 	}
 	return nil
 }
 
+// writeUser runs write, an insert or update of u, and turns a unique
+// violation into a Conflict naming the field. The savepoint keeps a
+// PostgreSQL transaction usable after the failed statement, so that the
+// clash can still be looked up in it.
+func writeUser(tx *gorm.DB, u *User, write func(tx *gorm.DB) error) error {
+	if err := tx.SavePoint("write_user").Error; err != nil {
+		return err
+	}
+	err := write(tx)
+	if !store.IsUniqueViolation(err) {
+		return err
+	}
+	if err := tx.RollbackTo("write_user").Error; err != nil {
+		return err
+	}
+	return uniqueConflict(tx, u.ID, u.Email)
+}
+
 // uniqueConflict names which unique field clashes.
-func (s *Service) uniqueConflict(tx *gorm.DB, id, email string, employeeID *string) error {
+func uniqueConflict(tx *gorm.DB, id, email string) error {
 	var n int64
-	tx.Model(&User{}).Where("email = ? AND id <> ?", email, id).Count(&n)
+	if err := tx.Model(&User{}).Where("email = ? AND id <> ?", email, id).Count(&n).Error; err != nil {
+		return err
+	}
 	if n > 0 {
 		return &fault.Error{Code: fault.Conflict, Message: fmt.Sprintf("a user with email %s already exists", email),
 			Fields: []fault.FieldError{{Field: "email", Message: "already taken"}}}
@@ -128,39 +146,55 @@ func validateProfile(email, name, department, employeeID string) error {
 // UpdateUser applies a patch. HR may edit learners' profiles and
 // passwords; only an admin changes roles, disables users or edits staff.
 func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, p UserPatch) (User, error) {
+	// Refuse what can be refused before the costly password hash.
 	u, err := s.GetUser(ctx, id)
 	if err != nil {
-		return u, err
+		return User{}, err
 	}
-	if !actor.IsAdmin() {
-		switch {
-		case !u.Roles.OnlyLearner():
-			return u, fault.New(fault.Forbidden, "HR may edit learners only")
-		case p.Roles != nil || p.Disabled != nil:
-			return u, fault.New(fault.Forbidden, "only an admin may change roles or disable users")
-		}
+	if err := mayPatch(actor, u, p); err != nil {
+		return User{}, err
 	}
-	before := u
 	if err := applyPatch(&u, p); err != nil {
-		return before, err
+		return User{}, err
 	}
+	var hash *string
 	if p.Password != nil {
 		if err := CheckPasswordPolicy(*p.Password); err != nil {
-			return before, fieldErr("password", err)
+			return User{}, fieldErr("password", err)
 		}
 		h, err := s.hash(ctx, *p.Password)
 		if err != nil {
-			return before, err
+			return User{}, err
 		}
-		u.PasswordHash = &h
+		hash = &h
 	}
-	u.UpdatedAt = s.now()
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
-		err := tx.Select("*").Omit("created_at").Save(&u).Error
-		if store.IsUniqueViolation(err) {
-			return s.uniqueConflict(tx, u.ID, u.Email, u.EmployeeID)
+		// Read the user again, locked, in the transaction that writes it
+		// back: checked or saved from the copy read above, a change made
+		// meanwhile (another field, a role an admin just granted) would be
+		// overwritten or bypassed.
+		var before User
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&before, "id = ?", id).Error
+		if store.IsNotFound(err) {
+			return fault.New(fault.NotFound, "no user %q", id)
 		}
 		if err != nil {
+			return err
+		}
+		if err := mayPatch(actor, before, p); err != nil {
+			return err
+		}
+		u = before
+		if err := applyPatch(&u, p); err != nil {
+			return err
+		}
+		if hash != nil {
+			u.PasswordHash = hash
+		}
+		u.UpdatedAt = s.now()
+		if err := writeUser(tx, &u, func(tx *gorm.DB) error {
+			return tx.Select("*").Omit("created_at").Save(&u).Error
+		}); err != nil {
 			return err
 		}
 		if u.Disabled || p.Password != nil {
@@ -177,9 +211,23 @@ func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, p 
 		return s.auditUpdate(ctx, tx, actor, before, u, p.Password != nil)
 	})
 	if err != nil {
-		return before, asFault(err, "could not update the user")
+		return User{}, asFault(err, "could not update the user")
 	}
 	return u, nil
+}
+
+// mayPatch says whether actor may apply p to u: HR edits learners only,
+// and never their roles or whether they are disabled.
+func mayPatch(actor Principal, u User, p UserPatch) error {
+	switch {
+	case actor.IsAdmin():
+		return nil
+	case !u.Roles.OnlyLearner():
+		return fault.New(fault.Forbidden, "HR may edit learners only")
+	case p.Roles != nil || p.Disabled != nil:
+		return fault.New(fault.Forbidden, "only an admin may change roles or disable users")
+	}
+	return nil
 }
 
 func applyPatch(u *User, p UserPatch) error {

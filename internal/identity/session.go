@@ -52,6 +52,11 @@ var errBadLogin = fault.New(fault.Unauthorized, "email or password is incorrect"
 // Login checks a password and opens a session (a new refresh-token family).
 func (s *Service) Login(ctx context.Context, email, password, clientIP string) (Session, error) {
 	email = NormaliseEmail(email)
+	if len(email) > maxEmailBytes {
+		// No account can have it, and as a throttle key it would not fit
+		// PostgreSQL's index.
+		return Session{}, fieldErr("email", errEmailTooLong)
+	}
 	keys := []string{"email:" + email, "ip:" + clientIP}
 	if wait, err := s.lockedFor(ctx, keys); err != nil {
 		return Session{}, err

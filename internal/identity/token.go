@@ -1,7 +1,6 @@
 package identity
 
 import (
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"time"
@@ -129,19 +128,7 @@ func (ti *TokenIssuer) keyFor(t *jwt.Token) (any, error) {
 	if typ, _ := t.Header["typ"].(string); typ != accessTokenType {
 		return nil, fmt.Errorf("token type %q is not %q", typ, accessTokenType)
 	}
-	return lookupKey(ti.Keys, t)
-}
-
-func lookupKey(set *keys.Set, t *jwt.Token) (ed25519.PublicKey, error) {
-	kid, ok := t.Header["kid"].(string)
-	if !ok || kid == "" {
-		return nil, errors.New("no kid in header")
-	}
-	pub, ok := set.Lookup(kid)
-	if !ok {
-		return nil, fmt.Errorf("unknown kid %q", kid)
-	}
-	return pub, nil
+	return ti.Keys.KeyFor(t.Header)
 }
 
 // check refuses a misconfigured issuer: with an empty Issuer or Audience

@@ -100,13 +100,18 @@ func (User) TableName() string { return "users" }
 // NormaliseEmail is the stored, compared form of an email address.
 func NormaliseEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
+// maxEmailBytes is the longest address SMTP can carry (RFC 5321).
+const maxEmailBytes = 254
+
+var errEmailTooLong = fmt.Errorf("email is longer than %d characters", maxEmailBytes)
+
 // checkEmail accepts a bare address (no display name) of sane length.
 func checkEmail(s string) error {
 	if s == "" {
 		return fmt.Errorf("email is required")
 	}
-	if len(s) > 254 {
-		return fmt.Errorf("email is longer than 254 characters")
+	if len(s) > maxEmailBytes {
+		return errEmailTooLong
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" {

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 )
 
@@ -99,6 +100,21 @@ func (s *Set) Active() (kid string, key ed25519.PrivateKey) {
 func (s *Set) Lookup(kid string) (ed25519.PublicKey, bool) {
 	pub, ok := s.byKid[kid]
 	return pub, ok
+}
+
+// KeyFor returns the verification key named by the "kid" of a JWS header,
+// for a JWT library's key callback. Only keys of this Set are candidates: a
+// token cannot bring its own key (jwk, jku and x5u are never consulted).
+func (s *Set) KeyFor(header map[string]any) (ed25519.PublicKey, error) {
+	kid, ok := header["kid"].(string)
+	if !ok || kid == "" {
+		return nil, errors.New("no kid in header")
+	}
+	pub, ok := s.Lookup(kid)
+	if !ok {
+		return nil, fmt.Errorf("unknown kid %q", kid)
+	}
+	return pub, nil
 }
 
 // JWKS lists every verification key as a JWK, the active key first. Wrap

@@ -182,6 +182,31 @@ func TestSetSignsWithActiveAndVerifiesRetired(t *testing.T) {
 	}
 }
 
+func TestKeyForReadsTheHeaderKid(t *testing.T) {
+	_, active, _ := ed25519.GenerateKey(rand.Reader)
+	retired, _, _ := ed25519.GenerateKey(rand.Reader)
+	set, err := NewSet(active, retired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := set.KeyFor(map[string]any{"kid": Thumbprint(retired), "alg": "EdDSA"})
+	if err != nil || !bytes.Equal(got, retired) {
+		t.Fatalf("KeyFor(retired kid) = %x, %v", got, err)
+	}
+	for name, header := range map[string]map[string]any{
+		"no kid":       {"alg": "EdDSA"},
+		"empty kid":    {"kid": ""},
+		"kid not text": {"kid": 7},
+		"unknown kid":  {"kid": "nope"},
+		// A header carrying its own key is not trusted for it.
+		"embedded jwk": {"jwk": PublicJWK(retired)},
+	} {
+		if pub, err := set.KeyFor(header); err == nil || pub != nil {
+			t.Errorf("%s: KeyFor = %x, %v; want an error", name, pub, err)
+		}
+	}
+}
+
 func TestSetCopiesRetiredKeys(t *testing.T) {
 	old := append(ed25519.PublicKey(nil), newKey(t).Public().(ed25519.PublicKey)...)
 	kid := Thumbprint(old)

@@ -3,8 +3,10 @@
 package page
 
 import (
+	"bytes"
 	"encoding/base64"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/upskill/upskill/internal/fault"
 )
@@ -33,7 +35,9 @@ func Parse(limit, cursor string) (Request, error) {
 	}
 	if cursor != "" {
 		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || len(b) == 0 {
+		// Every key is text: one with invalid UTF-8 or a NUL could only be
+		// forged, and PostgreSQL would refuse it as a query parameter.
+		if err != nil || len(b) == 0 || !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
 			return r, &fault.Error{Code: fault.BadRequest, Message: "cursor is not one this API issued",
 				Fields: []fault.FieldError{{Field: "cursor", Message: "invalid cursor"}}}
 		}

@@ -118,15 +118,7 @@ func lookupKey(set *keys.Set, t *jwt.Token) (ed25519.PublicKey, error) {
 	if typ, _ := t.Header["typ"].(string); typ != credentialType {
 		return nil, fmt.Errorf("type %q is not a record credential", typ)
 	}
-	kid, ok := t.Header["kid"].(string)
-	if !ok || kid == "" {
-		return nil, errors.New("no kid in header")
-	}
-	pub, ok := set.Lookup(kid)
-	if !ok {
-		return nil, fmt.Errorf("unknown kid %q", kid)
-	}
-	return pub, nil
+	return set.KeyFor(t.Header)
 }
 
 // checkRecord requires the claims without which a record proves nothing.

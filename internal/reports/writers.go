@@ -1,0 +1,318 @@
+package reports
+
+import (
+	"archive/zip"
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// rowWriter writes report rows in one format. close ends the document; it
+// does not close the underlying io.Writer.
+type rowWriter interface {
+	header() error
+	row(r *Row) error
+	close() error
+}
+
+func newRowWriter(f Format, w io.Writer) rowWriter {
+	switch f {
+	case JSON:
+		return &jsonWriter{w: bufio.NewWriterSize(w, 64<<10)}
+	case XLSX:
+		return &xlsxWriter{w: w}
+	default:
+		bw := bufio.NewWriterSize(w, 64<<10)
+		return &csvWriter{bw: bw, cw: csv.NewWriter(bw)}
+	}
+}
+
+// Neutralise makes text taken from user data safe to open in a
+// spreadsheet: a cell starting with =, +, -, @, a tab or a carriage return
+// would be read as a formula (CSV injection), so it gets a leading single
+// quote and is read as text.
+func Neutralise(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
+
+// cellKind says how a cell is written.
+type cellKind uint8
+
+const (
+	empty     cellKind = iota
+	text               // from user data: neutralised in CSV and XLSX
+	number             // a whole number
+	formatted          // text we formatted (times, true/false): written as is
+)
+
+type cell struct {
+	kind cellKind
+	s    string
+	n    int
+}
+
+func textCell(s string) cell { return cell{kind: text, s: s} }
+
+func optText(s *string) cell {
+	if s == nil {
+		return cell{}
+	}
+	return textCell(*s)
+}
+
+func numCell(n int) cell { return cell{kind: number, n: n} }
+
+func optNum(n *int) cell {
+	if n == nil {
+		return cell{}
+	}
+	return numCell(*n)
+}
+
+// timeCell is RFC 3339 UTC text, the same in every format; it starts with
+// a digit, so it needs no neutralising.
+func timeCell(t *time.Time) cell {
+	if t == nil {
+		return cell{}
+	}
+	return cell{kind: formatted, s: formatTime(*t)}
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func flagCell(b bool) cell { return cell{kind: formatted, s: strconv.FormatBool(b)} }
+
+// cells lays r out in Columns order.
+func cells(r *Row, out []cell) []cell {
+	return append(out[:0],
+		optText(r.EmployeeID), textCell(r.Email), textCell(r.Name), textCell(r.Department),
+		textCell(r.Module), textCell(r.ModuleTitle), optNum(r.Revision), textCell(r.Status),
+		numCell(r.ProgressPercent), optNum(r.BestScore), numCell(r.Attempts),
+		timeCell(r.AssignedAt), timeCell(r.DueAt), flagCell(r.Overdue),
+		timeCell(r.CompletedAt), optText(r.RecordID), timeCell(r.ExpiresAt))
+}
+
+// csvWriter writes RFC 4180 CSV with a header row, through encoding/csv.
+type csvWriter struct {
+	bw    *bufio.Writer
+	cw    *csv.Writer
+	cells []cell
+	rec   []string
+}
+
+func (w *csvWriter) header() error { return w.cw.Write(Columns) }
+
+func (w *csvWriter) row(r *Row) error {
+	w.cells = cells(r, w.cells)
+	w.rec = w.rec[:0]
+	for _, c := range w.cells {
+		switch c.kind {
+		case text:
+			w.rec = append(w.rec, Neutralise(c.s))
+		case number:
+			w.rec = append(w.rec, strconv.Itoa(c.n))
+		default:
+			w.rec = append(w.rec, c.s)
+		}
+	}
+	return w.cw.Write(w.rec)
+}
+
+func (w *csvWriter) close() error {
+	w.cw.Flush()
+	if err := w.cw.Error(); err != nil {
+		return err
+	}
+	return w.bw.Flush()
+}
+
+// jsonWriter writes {"items":[...]} one row at a time. JSON is not opened
+// as a spreadsheet, so its text is exactly as stored.
+type jsonWriter struct {
+	w *bufio.Writer
+	n int
+}
+
+type jsonRow struct {
+	EmployeeID      *string `json:"employee_id"`
+	Email           string  `json:"email"`
+	Name            string  `json:"name"`
+	Department      string  `json:"department"`
+	Module          string  `json:"module"`
+	ModuleTitle     string  `json:"module_title"`
+	Revision        *int    `json:"revision"`
+	Status          string  `json:"status"`
+	ProgressPercent int     `json:"progress_percent"`
+	BestScore       *int    `json:"best_score"`
+	Attempts        int     `json:"attempts"`
+	AssignedAt      *string `json:"assigned_at"`
+	DueAt           *string `json:"due_at"`
+	Overdue         bool    `json:"overdue"`
+	CompletedAt     *string `json:"completed_at"`
+	RecordID        *string `json:"record_id"`
+	ExpiresAt       *string `json:"expires_at"`
+}
+
+func optTime(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := formatTime(*t)
+	return &s
+}
+
+func (w *jsonWriter) header() error {
+	_, err := w.w.WriteString(`{"items":[`)
+	return err
+}
+
+func (w *jsonWriter) row(r *Row) error {
+	b, err := json.Marshal(jsonRow{EmployeeID: r.EmployeeID, Email: r.Email, Name: r.Name, Department: r.Department,
+		Module: r.Module, ModuleTitle: r.ModuleTitle, Revision: r.Revision, Status: r.Status,
+		ProgressPercent: r.ProgressPercent, BestScore: r.BestScore, Attempts: r.Attempts,
+		AssignedAt: optTime(r.AssignedAt), DueAt: optTime(r.DueAt), Overdue: r.Overdue,
+		CompletedAt: optTime(r.CompletedAt), RecordID: r.RecordID, ExpiresAt: optTime(r.ExpiresAt)})
+	if err != nil {
+		return err
+	}
+	if w.n > 0 {
+		if err := w.w.WriteByte(','); err != nil {
+			return err
+		}
+	}
+	w.n++
+	_, err = w.w.Write(b)
+	return err
+}
+
+func (w *jsonWriter) close() error {
+	if _, err := w.w.WriteString("]}\n"); err != nil {
+		return err
+	}
+	return w.w.Flush()
+}
+
+// maxSheetRows is how many data rows one worksheet takes: Excel's limit of
+// 1,048,576 rows less the header. Longer reports continue on further
+// sheets ("Completions 2", ...), each with the header. A variable so tests
+// can make it small.
+var maxSheetRows = 1_048_575
+
+// xlsxWriter writes a workbook through excelize's StreamWriter, which
+// keeps at most 16 MiB of sheet XML in memory and the rest in a temp file;
+// the zip is then written straight to w rather than built in memory. So
+// memory stays flat, but the first byte goes out after the last row is
+// read: a sheet is one zip entry, complete only at the end.
+type xlsxWriter struct {
+	w     io.Writer
+	f     *excelize.File
+	sw    *excelize.StreamWriter
+	bold  int
+	sheet int // 1-based number of the current sheet
+	next  int // next row number on the sheet
+	cells []cell
+	vals  []any
+}
+
+func sheetName(n int) string {
+	if n == 1 {
+		return "Completions"
+	}
+	return fmt.Sprintf("Completions %d", n)
+}
+
+func (w *xlsxWriter) header() error {
+	w.f = excelize.NewFile()
+	if err := w.f.SetSheetName("Sheet1", sheetName(1)); err != nil {
+		return err
+	}
+	var err error
+	if w.bold, err = w.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
+		return err
+	}
+	return w.startSheet(1)
+}
+
+func (w *xlsxWriter) startSheet(n int) error {
+	if n > 1 {
+		if err := w.sw.Flush(); err != nil {
+			return err
+		}
+		if _, err := w.f.NewSheet(sheetName(n)); err != nil {
+			return err
+		}
+	}
+	sw, err := w.f.NewStreamWriter(sheetName(n))
+	if err != nil {
+		return err
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	head := make([]any, len(Columns))
+	for i, c := range Columns {
+		head[i] = excelize.Cell{StyleID: w.bold, Value: c}
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		return err
+	}
+	w.sw, w.sheet, w.next = sw, n, 2
+	return nil
+}
+
+func (w *xlsxWriter) row(r *Row) error {
+	if w.next > maxSheetRows+1 {
+		if err := w.startSheet(w.sheet + 1); err != nil {
+			return err
+		}
+	}
+	w.cells = cells(r, w.cells)
+	w.vals = w.vals[:0]
+	for _, c := range w.cells {
+		switch c.kind {
+		case empty:
+			w.vals = append(w.vals, nil)
+		case text:
+			w.vals = append(w.vals, Neutralise(c.s))
+		case number:
+			w.vals = append(w.vals, c.n)
+		default: // times and true/false stay text, so they read back as the CSV has them
+			w.vals = append(w.vals, c.s)
+		}
+	}
+	ref, err := excelize.CoordinatesToCellName(1, w.next)
+	if err != nil {
+		return err
+	}
+	w.next++
+	return w.sw.SetRow(ref, w.vals)
+}
+
+func (w *xlsxWriter) close() error {
+	if w.f == nil {
+		return nil
+	}
+	defer w.f.Close() // removes the stream's temp file
+	if w.sw == nil {
+		return nil
+	}
+	if err := w.sw.Flush(); err != nil {
+		return err
+	}
+	w.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w.w) })
+	_, err := w.f.WriteToBuffer() // the buffer stays empty: the zip goes to w
+	return err
+}
