@@ -370,3 +370,15 @@ func TestNoSecretsInResponsesOrLogs(t *testing.T) {
 }
 
 var _ = apitest.Header
+
+// An admin cannot lock themselves out: no self-disable, no dropping one's
+// own admin role.
+func TestAdminCannotLockThemselvesOut(t *testing.T) {
+	e := newTestEnv(t)
+	adminC, admin := e.as(identity.RoleAdmin)
+	adminC.Patch("/api/v1/users/"+admin.ID, map[string]any{"disabled": true}).Want(t, 409)
+	adminC.Patch("/api/v1/users/"+admin.ID, map[string]any{"roles": []string{"learner"}}).Want(t, 409)
+	adminC.Patch("/api/v1/users/"+admin.ID, map[string]any{"roles": []string{"admin", "trainer"}}).Want(t, 200)
+	other := e.user(identity.RoleAdmin)
+	adminC.Patch("/api/v1/users/"+other.ID, map[string]any{"roles": []string{"learner"}}).Want(t, 200)
+}

@@ -220,6 +220,11 @@ func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, p 
 // and never their roles or whether they are disabled.
 func mayPatch(actor Principal, u User, p UserPatch) error {
 	switch {
+	case actor.UserID == u.ID && p.Disabled != nil && *p.Disabled:
+		// An admin locking themselves out could leave nobody to undo it.
+		return fault.New(fault.Conflict, "you cannot disable your own account")
+	case actor.UserID == u.ID && p.Roles != nil && actor.IsAdmin() && !Roles(*p.Roles).Has(RoleAdmin):
+		return fault.New(fault.Conflict, "you cannot remove your own admin role; ask another admin")
 	case actor.IsAdmin():
 		return nil
 	case !u.Roles.OnlyLearner():
