@@ -1,14 +1,17 @@
 package assignments
 
-import "time"
+import (
+	"time"
 
-// Statuses of one learner on one module, as API.md's Definitions name them
-// and as internal/learning reports them in ModuleProgress.
+	"github.com/upskill/upskill/internal/learning"
+)
+
+// Statuses of one learner on one module: learning owns the Definitions.
 const (
-	NotStarted = "not_started"
-	InProgress = "in_progress"
-	Completed  = "completed"
-	Expired    = "expired"
+	NotStarted = learning.NotStarted
+	InProgress = learning.InProgress
+	Completed  = learning.Completed
+	Expired    = learning.Expired
 )
 
 // Statuses lists every status in the order reports explain them.
@@ -66,16 +69,11 @@ type Standing struct {
 // date is later (HR re-assigned it with a new date after the expiry).
 func Assess(f Facts, now time.Time) Standing {
 	st := Standing{Started: f.LessonsCompleted > 0 || f.Attempts > 0}
-	switch {
-	case f.Record != nil && recordValid(f.Record, now):
-		st.Status = Completed
-	case f.Record != nil:
-		st.Status = Expired
-	case st.Started:
-		st.Status = InProgress
-	default:
-		st.Status = NotStarted
+	var expiresAt *time.Time
+	if f.Record != nil {
+		expiresAt = f.Record.ExpiresAt
 	}
+	st.Status = learning.ModuleStatus(st.Started, f.Record != nil, expiresAt, now)
 	if f.Record != nil {
 		// Anyone who earned a record started, whatever lessons or attempts
 		// the stored rows still show.
@@ -94,27 +92,4 @@ func Assess(f Facts, now time.Time) Standing {
 	st.DueAt = &due
 	st.Overdue = st.Status != Completed && now.After(due)
 	return st
-}
-
-// recordValid: a record is valid until its expires_at, exclusive (the
-// credential's exp), as internal/learning judges it.
-func recordValid(r *RecordFacts, now time.Time) bool {
-	return r.ExpiresAt == nil || now.Before(*r.ExpiresAt)
-}
-
-// ProgressPercent is completed lessons of the current revision plus the
-// quiz as one more step when the module has one, over the number of steps,
-// as a whole percent rounded down (so 100 means everything is done).
-func ProgressPercent(lessonsDone, lessonCount int, hasQuiz, quizPassed bool) int {
-	steps, done := lessonCount, min(lessonsDone, lessonCount)
-	if hasQuiz {
-		steps++
-		if quizPassed {
-			done++
-		}
-	}
-	if steps == 0 {
-		return 0
-	}
-	return done * 100 / steps
 }

@@ -48,25 +48,3 @@ func TestAssess(t *testing.T) {
 		})
 	}
 }
-
-func TestProgressPercent(t *testing.T) {
-	cases := []struct {
-		done, lessons int
-		quiz, passed  bool
-		want          int
-	}{
-		{0, 3, true, false, 0},
-		{1, 3, true, false, 25},
-		{3, 3, true, false, 75},
-		{3, 3, true, true, 100},
-		{2, 3, false, false, 66}, // rounded down: 100 only when all is done
-		{3, 3, false, false, 100},
-		{5, 3, false, false, 100}, // more than the revision has cannot pass 100
-		{0, 0, false, false, 0},
-	}
-	for _, tc := range cases {
-		if got := ProgressPercent(tc.done, tc.lessons, tc.quiz, tc.passed); got != tc.want {
-			t.Errorf("ProgressPercent(%d, %d, %v, %v) = %d, want %d", tc.done, tc.lessons, tc.quiz, tc.passed, got, tc.want)
-		}
-	}
-}

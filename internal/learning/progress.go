@@ -180,15 +180,13 @@ func progressOf(m *content.Module, rev int, st *state, now time.Time) ModuleProg
 	}
 	cycle := len(st.records)
 	latest := st.latestStanding()
-	switch {
-	case latest != nil && latest.statusAt(now) == RecordValid:
-		p.Status, cycle = Completed, latest.Cycle
-	case latest != nil:
-		p.Status = Expired
-	case st.started():
-		p.Status = InProgress
-	default:
-		p.Status = NotStarted
+	var expiresAt *time.Time
+	if latest != nil {
+		expiresAt = latest.ExpiresAt
+	}
+	p.Status = ModuleStatus(st.started(), latest != nil, expiresAt, now)
+	if p.Status == Completed {
+		cycle = latest.Cycle
 	}
 	if latest != nil {
 		r := *latest
@@ -207,20 +205,11 @@ func progressOf(m *content.Module, rev int, st *state, now time.Time) ModuleProg
 			p.QuizPassed = true
 		}
 	}
-	steps, done := len(m.Lessons), p.LessonsCompleted
-	if m.Quiz != nil {
-		steps++
-		if p.QuizPassed {
-			done++
-		}
-		if m.MaxAttempts > 0 {
-			left := max(m.MaxAttempts-p.AttemptsUsed, 0)
-			p.AttemptsLeft = &left
-		}
+	if m.Quiz != nil && m.MaxAttempts > 0 {
+		left := max(m.MaxAttempts-p.AttemptsUsed, 0)
+		p.AttemptsLeft = &left
 	}
-	if steps > 0 {
-		p.Percent = done * 100 / steps
-	}
+	p.Percent = ProgressPercent(p.LessonsCompleted, len(m.Lessons), m.Quiz != nil, p.QuizPassed)
 	return p
 }
 

@@ -59,7 +59,7 @@ func (r *Record) statusAt(now time.Time) string {
 	switch {
 	case r.RevokedAt != nil:
 		return RecordRevoked
-	case r.ExpiresAt != nil && !now.Before(*r.ExpiresAt):
+	case !RecordCurrent(r.ExpiresAt, now):
 		return RecordExpired
 	default:
 		return RecordValid

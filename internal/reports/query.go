@@ -9,6 +9,7 @@ import (
 
 	"github.com/upskill/upskill/internal/assignments"
 	"github.com/upskill/upskill/internal/fault"
+	"github.com/upskill/upskill/internal/learning"
 )
 
 // Row is one line of the completions report: one (user, module) pair that
@@ -317,6 +318,6 @@ func (r *scanRow) row(now time.Time, mods map[string]assignments.ModuleInfo) (Ro
 		qz = unpackQuiz(r.quizRecord)
 	}
 	out.Attempts, out.BestScore = qz.attempts, qz.best
-	out.ProgressPercent = assignments.ProgressPercent(int(r.lessonsCurrent), len(info.Lessons), info.HasQuiz, qz.passed)
+	out.ProgressPercent = learning.ProgressPercent(int(r.lessonsCurrent), len(info.Lessons), info.HasQuiz, qz.passed)
 	return out, af != nil || st.Started
 }
