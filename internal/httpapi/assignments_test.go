@@ -102,6 +102,14 @@ func TestAssignmentsAPI(t *testing.T) {
 		hrC.Post("/api/v1/assignments", map[string]any{"module": "fair-ai", "users": []string{bob.ID}, "due_at": rfc(due)}).Want(t, http.StatusBadRequest)
 		hrC.Post("/api/v1/assignments", map[string]any{"module": "fair-ai", "user_ids": []string{bob.ID}, "due_in_days": "7"}).Want(t, http.StatusBadRequest)
 
+		// An assigned module is among the learner's enrollments before they
+		// open it.
+		var enrolled list[map[string]any]
+		annC.Get("/api/v1/me/enrollments").Want(t, http.StatusOK).Decode(t, &enrolled)
+		if len(enrolled.Items) != 1 || enrolled.Items[0]["module"] != "fair-ai" || enrolled.Items[0]["status"] != "not_started" {
+			t.Fatalf("ann's enrollments = %+v", enrolled.Items)
+		}
+
 		all := listAssignments(t, hrC, "")
 		if len(all) != 3 {
 			t.Fatalf("assignments = %+v", all)

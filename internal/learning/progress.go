@@ -130,27 +130,25 @@ func (s *Service) Progress(ctx context.Context, userID, slug string) (ModuleProg
 }
 
 // Enrollments returns a page of userID's progress on every module they
-// are enrolled in, by module slug.
+// started or were assigned (the assignments table belongs to the
+// assignments package; only its user and module columns are read here), by
+// module slug.
 func (s *Service) Enrollments(ctx context.Context, userID string, p page.Request) ([]ModuleProgress, string, error) {
 	if p.Limit <= 0 {
 		p.Limit = page.DefaultLimit
 	}
-	q := s.db.R.WithContext(ctx).Where("user_id = ?", userID)
-	if p.Cursor != "" {
-		if !content.ValidSlug(p.Cursor) {
-			return nil, "", fault.New(fault.BadRequest, "cursor is not one this API issued")
-		}
-		q = q.Where("module > ?", p.Cursor)
+	if p.Cursor != "" && !content.ValidSlug(p.Cursor) {
+		return nil, "", fault.New(fault.BadRequest, "cursor is not one this API issued")
 	}
-	var ens []enrollment
-	if err := q.Order("module").Limit(p.Limit + 1).Find(&ens).Error; err != nil {
+	var slugs []string
+	err := s.db.R.WithContext(ctx).Raw(`SELECT module FROM (
+			SELECT module FROM enrollments WHERE user_id = ?
+			UNION SELECT module FROM assignments WHERE user_id = ?
+		) mine WHERE module > ? ORDER BY module LIMIT ?`, userID, userID, p.Cursor, p.Limit+1).Scan(&slugs).Error
+	if err != nil {
 		return nil, "", fault.Wrap(err, "could not read enrollments")
 	}
-	ens, next := page.Trim(ens, p.Limit, func(e enrollment) string { return e.Module })
-	slugs := make([]string, len(ens))
-	for i, e := range ens {
-		slugs[i] = e.Module
-	}
+	slugs, next := page.Trim(slugs, p.Limit, func(slug string) string { return slug })
 	states, err := loadStates(ctx, s.db.R, userID, slugs)
 	if err != nil {
 		return nil, "", fault.Wrap(err, "could not read progress")
