@@ -7,19 +7,20 @@ package assignments
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"github.com/upskill/upskill/internal/audit"
 	"github.com/upskill/upskill/internal/fault"
+	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/store"
 )
 
@@ -146,6 +147,12 @@ func (s *Service) check(r Request, now time.Time) (Request, error) {
 	if slices.Contains(r.Departments, "") {
 		return r, invalid("departments", "must not contain empty names")
 	}
+	// No one can be in a longer one, and a standing rule could not store
+	// it (PostgreSQL bounds a unique index's keys).
+	if i := slices.IndexFunc(r.Departments, func(d string) bool { return utf8.RuneCountInString(d) > identity.MaxDepartment }); i >= 0 {
+		return r, invalid("departments", "%q… is longer than %d characters, which no department is",
+			string([]rune(r.Departments[i])[:20]), identity.MaxDepartment)
+	}
 	if len(r.Departments) > MaxDepartments {
 		return r, invalid("departments", "at most %d departments per request", MaxDepartments)
 	}
@@ -193,7 +200,7 @@ func dedupe(in []string) []string {
 
 // writeRetries bounds how often Assign runs again after losing a race on
 // the (user, module) or (department, module) unique constraint to another
-// request (PostgreSQL; SQLite's single writer serialises them).
+// request (see store.DB.TxRetrying).
 const writeRetries = 5
 
 // Assign assigns r.Module. It is idempotent: a user already assigned the
@@ -206,17 +213,15 @@ func (s *Service) Assign(ctx context.Context, actor string, r Request) (Result, 
 		return Result{}, err
 	}
 	var res Result
-	for i := 0; ; i++ {
-		err = s.db.Tx(ctx, func(tx *gorm.DB) error {
-			res, err = s.assign(ctx, tx, actor, r, now)
-			return err
-		})
-		if err == nil || !store.IsUniqueViolation(err) || i == writeRetries {
-			break
-		}
+	err = s.db.TxRetrying(ctx, writeRetries, func(tx *gorm.DB) (err error) {
+		res, err = s.assign(ctx, tx, actor, r, now)
+		return err
+	})
+	if store.IsUniqueViolation(err) {
+		return Result{}, &fault.Error{Code: fault.Conflict, Message: "others are assigning the same people right now; try again", Err: err}
 	}
 	if err != nil {
-		return Result{}, internal(err, "could not save the assignments")
+		return Result{}, fault.Ensure(err, "could not save the assignments")
 	}
 	return res, nil
 }
@@ -382,17 +387,5 @@ func (s *Service) Delete(ctx context.Context, actor, id string) error {
 		return audit.Record(ctx, tx, actor, audit.AssignmentDelete, id,
 			map[string]any{"user_id": a.UserID, "module": a.Module})
 	})
-	return internal(err, "could not delete the assignment")
-}
-
-// internal wraps an unexpected error unless it already is a fault.
-func internal(err error, format string, args ...any) error {
-	if err == nil {
-		return nil
-	}
-	var f *fault.Error
-	if errors.As(err, &f) {
-		return err
-	}
-	return fault.Wrap(err, format, args...)
+	return fault.Ensure(err, "could not delete the assignment")
 }

@@ -183,6 +183,27 @@ func TestAssignRejectsAndAssignsNothing(t *testing.T) {
 	}
 }
 
+// A department longer than any a person can be in is refused, not stored
+// as a standing rule (PostgreSQL cannot index so long a key: it was a 500).
+func TestAssignRefusesOverlongDepartments(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		var b strings.Builder // text that does not compress, as PostgreSQL would before indexing it
+		for i := range 2000 {
+			fmt.Fprintf(&b, "%x", i*7919)
+		}
+		long := b.String()
+		_, err := w.svc.Assign(context.Background(), "hr-1", Request{Module: "ai-basics", Departments: []string{long},
+			IncludeNewMembers: true, DueInDays: ptr(30)})
+		if got := fieldOf(err); got != "invalid:departments" {
+			t.Fatalf("error %v (%s), want invalid:departments", err, got)
+		}
+		if n := w.count("SELECT COUNT(*) FROM assignment_rules"); n != 0 {
+			t.Fatalf("%d rules stored", n)
+		}
+	})
+}
+
 // insertRecord writes a completion record straight into the table.
 func insertRecord(t *testing.T, db *store.DB, user, module string, cycle int, issued time.Time, expires *time.Time) {
 	t.Helper()

@@ -1,9 +1,6 @@
 package assignments
 
-import (
-	"github.com/upskill/upskill/internal/catalog"
-	"github.com/upskill/upskill/internal/page"
-)
+import "github.com/upskill/upskill/internal/catalog"
 
 // ModuleInfo is what assignments and reports need of a published module:
 // its current revision's title, lessons and whether it has a quiz.
@@ -27,29 +24,17 @@ func CatalogOf(c *catalog.Service) Catalog { return catalogAdapter{c} }
 type catalogAdapter struct{ c *catalog.Service }
 
 func (a catalogAdapter) Modules() map[string]ModuleInfo {
-	out := map[string]ModuleInfo{}
-	req := page.Request{Limit: page.MaxLimit}
-	for {
-		mods, next, err := a.c.List(catalog.Filter{}, req)
-		if err != nil { // List fails only on an unknown topic, and we ask for none
-			return out
+	all := a.c.All()
+	out := make(map[string]ModuleInfo, len(all))
+	for _, p := range all {
+		info := ModuleInfo{Slug: p.Slug, Title: p.Title, Revision: p.Revision, HasQuiz: p.Quiz != nil,
+			Lessons: make([]string, len(p.Lessons))}
+		for i, l := range p.Lessons {
+			info.Lessons[i] = l.Slug
 		}
-		for _, p := range mods {
-			info := ModuleInfo{Slug: p.Slug, Title: p.Title, Revision: p.Revision, HasQuiz: p.Quiz != nil,
-				Lessons: make([]string, len(p.Lessons))}
-			for i, l := range p.Lessons {
-				info.Lessons[i] = l.Slug
-			}
-			out[p.Slug] = info
-		}
-		if next == "" {
-			return out
-		}
-		if req, err = page.Parse("", next); err != nil {
-			return out
-		}
-		req.Limit = page.MaxLimit
+		out[p.Slug] = info
 	}
+	return out
 }
 
 // StaticCatalog is a fixed set of modules, for tools and tests.

@@ -135,5 +135,5 @@ func (s *Service) DeleteRule(ctx context.Context, actor, id string) error {
 			"department": r.Department, "module": r.Module, "due_in_days": r.DueInDays,
 			"grace_days": r.GraceDays, "created_at": r.CreatedAt.UTC().Format(time.RFC3339)})
 	})
-	return internal(err, "could not delete the standing rule")
+	return fault.Ensure(err, "could not delete the standing rule")
 }

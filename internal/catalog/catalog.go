@@ -98,6 +98,10 @@ func (s *Service) Module(slug string) (*Published, error) {
 	return nil, fault.New(fault.NotFound, "no module %q", slug)
 }
 
+// All returns every current module, by title. The slice is shared by
+// every caller: treat it as read-only.
+func (s *Service) All() []*Published { return s.snap.Load().ordered }
+
 // Known returns every published module's prerequisites by slug, the
 // catalog that content.ValidateCatalog checks new modules against.
 func (s *Service) Known() map[string][]string {

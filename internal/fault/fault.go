@@ -74,6 +74,20 @@ func Wrap(err error, format string, args ...any) *Error {
 	return &Error{Code: Internal, Message: fmt.Sprintf(format, args...), Err: err}
 }
 
+// Ensure passes an application error through as it is and wraps any other
+// (a database failure, say) as internal; nil stays nil. Domain services
+// call it once on what a transaction returned, which may be either.
+func Ensure(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return Wrap(err, format, args...)
+}
+
 // InvalidFields is a validation failure listing each bad field.
 func InvalidFields(msg string, fields ...FieldError) *Error {
 	return &Error{Code: Invalid, Message: msg, Fields: fields}

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -22,8 +23,9 @@ func (s *Server) completionsReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	// A repeated status (status=a&status=b) means any of them, as "a,b" does.
 	q, format, err := s.Reports.ParseParams(reports.Params{Format: c.Query("format"), Department: c.Query("department"),
-		Module: c.Query("module"), Status: c.Query("status"), From: c.Query("from"), To: c.Query("to")})
+		Module: c.Query("module"), Status: strings.Join(c.QueryArray("status"), ","), From: c.Query("from"), To: c.Query("to")})
 	if err != nil {
 		fail(c, err)
 		return

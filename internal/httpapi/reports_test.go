@@ -166,6 +166,12 @@ func TestCompletionsReportAgreesWithProgress(t *testing.T) {
 		if len(xrows) != 5 { // header + bob, cat, dan, eve
 			t.Errorf("overdue XLSX rows = %d", len(xrows))
 		}
+		// A repeated status matches any of its values, as a comma-separated
+		// one does, rather than silently keeping only the first.
+		rows = reportRows(t, as(hrUser).Get("/api/v1/reports/completions?status=completed&status=expired").Want(t, http.StatusOK))
+		if len(rows) != 2 || rows[0]["status"] == rows[1]["status"] {
+			t.Errorf("status=completed&status=expired: %v", rows)
+		}
 
 		// The summary agrees with the report's rows.
 		var sum struct {
@@ -183,8 +189,8 @@ func TestCompletionsReportAgreesWithProgress(t *testing.T) {
 			g["completion_rate"] != 0.1667 {
 			t.Errorf("fair-ai summary = %v", g)
 		}
-		if n := countAudit(t, e, audit.ReportExported); n != 4 {
-			t.Errorf("%d report events, want 4", n)
+		if n := countAudit(t, e, audit.ReportExported); n != 5 {
+			t.Errorf("%d report events, want 5", n)
 		}
 	})
 }

@@ -127,6 +127,9 @@ func uniqueConflict(tx *gorm.DB, id, email string) error {
 		Fields: []fault.FieldError{{Field: "employee_id", Message: "already taken"}}}
 }
 
+// MaxDepartment is the longest department name, in characters.
+const MaxDepartment = 200
+
 func validateProfile(email, name, department, employeeID string) error {
 	if err := checkEmail(email); err != nil {
 		return fieldErr("email", err)
@@ -134,7 +137,7 @@ func validateProfile(email, name, department, employeeID string) error {
 	if err := checkText("name", name, true, 200); err != nil {
 		return fieldErr("name", err)
 	}
-	if err := checkText("department", department, false, 200); err != nil {
+	if err := checkText("department", department, false, MaxDepartment); err != nil {
 		return fieldErr("department", err)
 	}
 	if err := checkText("employee_id", employeeID, false, 100); err != nil {

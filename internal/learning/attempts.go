@@ -129,7 +129,7 @@ func (s *Service) StartAttempt(ctx context.Context, userID, slug string) (Attemp
 		return nil
 	})
 	if err != nil {
-		return Attempt{}, false, internal(err, "could not start an attempt on %q", slug)
+		return Attempt{}, false, fault.Ensure(err, "could not start an attempt on %q", slug)
 	}
 	return out, created, nil
 }
@@ -238,7 +238,7 @@ func (s *Service) SubmitAttempt(ctx context.Context, userID, id string, answers 
 		return nil
 	})
 	if err != nil {
-		return Result{}, internal(err, "could not submit attempt %q", id)
+		return Result{}, fault.Ensure(err, "could not submit attempt %q", id)
 	}
 	s.logIssued(ctx, out.Completion)
 	return out, nil

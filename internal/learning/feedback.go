@@ -76,7 +76,7 @@ func (s *Service) GiveFeedback(ctx context.Context, userID, slug string, rating 
 			Updates(map[string]any{"revision": rev, "rating": rating, "comment": comment, "updated_at": now}).Error
 	})
 	if err != nil {
-		return Feedback{}, false, internal(err, "could not store feedback on %q", slug)
+		return Feedback{}, false, fault.Ensure(err, "could not store feedback on %q", slug)
 	}
 	return out, replaced, nil
 }

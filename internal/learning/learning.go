@@ -8,7 +8,6 @@ package learning
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"io"
 	"log/slog"
 	"time"
@@ -100,22 +99,18 @@ const (
 )
 
 // writeRetries bounds how often a write transaction is run again after it
-// lost a race on a unique constraint (PostgreSQL; on SQLite the single
-// writer connection serialises them). The next run sees the winner's rows.
+// lost a race on one of learning's unique constraints.
 const writeRetries = 5
 
 // tx runs fn in a write transaction, running it again when another
-// transaction won a race on one of learning's unique constraints. fn must
-// have no effect outside the transaction.
+// transaction won a race on one of learning's unique constraints (see
+// store.DB.TxRetrying). fn must have no effect outside the transaction.
 func (s *Service) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	var err error
-	for i := 0; i < writeRetries; i++ {
-		err = s.db.Tx(ctx, fn)
-		if err == nil || !store.IsUniqueViolation(err) {
-			return err
-		}
+	err := s.db.TxRetrying(ctx, writeRetries, fn)
+	if store.IsUniqueViolation(err) {
+		return &fault.Error{Code: fault.Conflict, Message: "too many simultaneous requests for this; try again", Err: err}
 	}
-	return &fault.Error{Code: fault.Conflict, Message: "too many simultaneous requests for this; try again", Err: err}
+	return err
 }
 
 // current returns the current revision of a module.
@@ -128,18 +123,6 @@ func (s *Service) current(slug string) (*content.Module, int, error) {
 		return nil, 0, err
 	}
 	return m, rev, nil
-}
-
-// internal wraps an unexpected error unless it already is a fault.
-func internal(err error, format string, args ...any) error {
-	if err == nil {
-		return nil
-	}
-	var f *fault.Error
-	if errors.As(err, &f) {
-		return err
-	}
-	return fault.Wrap(err, format, args...)
 }
 
 // knownID reports whether id can name one of our rows: they are UUIDs.

@@ -110,7 +110,7 @@ func (s *Service) RecordProgress(ctx context.Context, userID, slug, lesson strin
 		return nil
 	})
 	if err != nil {
-		return ModuleProgress{}, internal(err, "could not record progress on %q", slug)
+		return ModuleProgress{}, fault.Ensure(err, "could not record progress on %q", slug)
 	}
 	s.logIssued(ctx, issued)
 	return out, nil

@@ -175,7 +175,7 @@ func (s *Service) Revoke(ctx context.Context, actor identity.Principal, id, reas
 		})
 	})
 	if err != nil {
-		return Record{}, internal(err, "could not revoke record %q", id)
+		return Record{}, fault.Ensure(err, "could not revoke record %q", id)
 	}
 	return *out, nil
 }
@@ -211,14 +211,25 @@ func (s *Service) Verify(ctx context.Context, id string) (Verification, error) {
 	if err != nil {
 		return Verification{}, err
 	}
-	v := Verification{Status: r.Status, Record: factsOf(r)}
-	if _, err := records.VerifyAt(r.Credential, s.signer.Keys, s.signer.Issuer, s.now()); err != nil {
+	c, err := records.VerifyAt(r.Credential, s.signer.Keys, s.signer.Issuer, s.now())
+	if err != nil || !sameFacts(c, r) {
 		// The key that signed it is no longer published, or the row was
-		// altered: the record cannot be vouched for.
-		v.Status = Invalid
+		// altered: the record cannot be vouched for, nor its facts shown.
+		return Verification{Status: Invalid}, nil
 	}
-	v.Valid = v.Status == RecordValid
-	return v, nil
+	return Verification{Valid: r.Status == RecordValid, Status: r.Status, Record: factsOf(r)}, nil
+}
+
+// sameFacts reports whether the row r says what its signed claims c say:
+// a row altered after signing (a holder renamed, an expiry pushed back)
+// must not be vouched for on the strength of a genuine credential.
+func sameFacts(c *records.Claims, r *Record) bool {
+	sameExpiry := c.ExpiresAt == nil && r.ExpiresAt == nil ||
+		c.ExpiresAt != nil && r.ExpiresAt != nil && c.ExpiresAt.Equal(*r.ExpiresAt)
+	sameScore := c.Score == nil && r.Score == nil || c.Score != nil && r.Score != nil && *c.Score == *r.Score
+	return c.ID == r.ID && c.Subject == r.UserID && c.Module == r.Module && c.ModuleTitle == r.ModuleTitle &&
+		c.Revision == r.Revision && c.ContentHash == r.ContentHash && c.HolderName == r.HolderName &&
+		c.IssuedAt != nil && c.IssuedAt.Equal(r.IssuedAt) && sameExpiry && sameScore
 }
 
 // VerifyCredential checks a credential as presented by its holder: its
@@ -233,8 +244,9 @@ func (s *Service) VerifyCredential(ctx context.Context, credential string) (Veri
 	}
 	r, err := s.findRecord(ctx, s.db.R, c.ID)
 	switch {
-	case err == nil && (r.Credential != strings.TrimSpace(credential) || r.UserID != c.Subject):
-		// Signed by our key but not what we issued under that id.
+	case err == nil && (r.Credential != strings.TrimSpace(credential) || !sameFacts(c, r)):
+		// Signed by our key but not what we issued under that id, or the
+		// row no longer says what was signed.
 		return Verification{Status: Invalid}, nil
 	case err == nil:
 		return Verification{Valid: r.Status == RecordValid, Status: r.Status, Record: factsOf(r)}, nil
@@ -257,11 +269,17 @@ func (s *Service) VerifyCredential(ctx context.Context, credential string) (Veri
 }
 
 // Certificate returns what the printable certificate of record id shows,
-// to its holder, HR or an admin. The caller adds the verification URL.
+// to its holder, HR or an admin. The caller adds the verification URL. A
+// revoked record has none (409 record-revoked): a fresh printout would
+// still look like proof to anyone who does not scan its code.
 func (s *Service) Certificate(ctx context.Context, viewer identity.Principal, id string) (records.Certificate, error) {
 	r, err := s.GetRecord(ctx, viewer, id)
 	if err != nil {
 		return records.Certificate{}, err
+	}
+	if r.RevokedAt != nil {
+		return records.Certificate{}, fault.Typed(fault.Conflict, TypeRecordRevoked,
+			"record %q was revoked on %s; it has no certificate", id, r.RevokedAt.UTC().Format(time.RFC3339))
 	}
 	return records.Certificate{HolderName: r.HolderName, ModuleTitle: r.ModuleTitle, Revision: r.Revision,
 		Score: r.Score, IssuedAt: r.IssuedAt, ExpiresAt: r.ExpiresAt, RecordID: r.ID}, nil

@@ -93,6 +93,8 @@ func TestRecordAccessVerifyAndRevoke(t *testing.T) {
 		}
 		_, err = e.svc.Revoke(ctx, admin, rec.ID, "again")
 		wantProblem(t, err, fault.Conflict, learning.TypeRecordRevoked)
+		_, err = e.svc.Certificate(ctx, holder, rec.ID)
+		wantProblem(t, err, fault.Conflict, learning.TypeRecordRevoked)
 		events, _, _ := audit.List(ctx, db, audit.Filter{Action: audit.RecordRevoked}, page.Request{Limit: 5})
 		if len(events) != 1 || events[0].Target != rec.ID || events[0].Details["reason"] != "Answers were shared" {
 			t.Fatalf("audit = %+v", events)
@@ -152,6 +154,54 @@ func TestFeedback(t *testing.T) {
 		if err != nil || sum.Count != 3 || *sum.AverageRating != 4.67 || sum.Distribution[5] != 2 || sum.Distribution[4] != 1 ||
 			sum.Distribution[1] != 0 || len(sum.Comments) != 2 || sum.Comments[1].Comment != "Better on a second read" {
 			t.Fatalf("summary = %+v, %v", sum, err)
+		}
+	})
+}
+
+// A row altered after signing (holder renamed, expiry pushed back, a
+// credential swapped for one signed by another key) is not vouched for by
+// either verify route, and none of its facts are shown.
+func TestVerifyRefusesAlteredRows(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		e.publish(spec{slug: "privacy", lessons: []string{"one"}, quiz: threeQuestions, front: []string{"valid_for: 30d"}})
+		u := e.user()
+		e.completeLessons(u, "privacy")
+		a, _, _ := e.svc.StartAttempt(ctx, u, "privacy")
+		res, err := e.svc.SubmitAttempt(ctx, u, a.ID, answers(a, true))
+		if err != nil || res.Completion == nil {
+			t.Fatalf("pass = %+v, %v", res, err)
+		}
+		rec := res.Completion
+		_, other, _ := ed25519.GenerateKey(rand.Reader)
+		otherSet, _ := keys.NewSet(other)
+		c, _ := records.VerifyAt(rec.Credential, e.keys, issuer, e.clock.Now())
+		forged, _ := (&records.Signer{Keys: otherSet, Issuer: issuer}).Sign(*c)
+		later := rec.ExpiresAt.AddDate(10, 0, 0)
+		for name, change := range map[string]map[string]any{
+			"holder renamed":      {"holder_name": "Mallory"},
+			"expiry pushed back":  {"expires_at": later},
+			"score raised":        {"score": 101},
+			"credential replaced": {"credential": forged},
+		} {
+			if err := db.W.Table("records").Where("id = ?", rec.ID).Updates(change).Error; err != nil {
+				t.Fatal(err)
+			}
+			if v, err := e.svc.Verify(ctx, rec.ID); err != nil || v.Valid || v.Status != learning.Invalid || v.Record != nil {
+				t.Errorf("%s: verify by id = %+v, %v", name, v, err)
+			}
+			if v, err := e.svc.VerifyCredential(ctx, rec.Credential); err != nil || v.Valid || v.Status != learning.Invalid || v.Record != nil {
+				t.Errorf("%s: verify credential = %+v, %v", name, v, err)
+			}
+			restore := map[string]any{"holder_name": rec.HolderName, "expires_at": *rec.ExpiresAt, "score": *rec.Score,
+				"credential": rec.Credential}
+			if err := db.W.Table("records").Where("id = ?", rec.ID).Updates(restore).Error; err != nil {
+				t.Fatal(err)
+			}
+			if v, err := e.svc.Verify(ctx, rec.ID); err != nil || !v.Valid {
+				t.Fatalf("%s restored: %+v, %v", name, v, err)
+			}
 		}
 	})
 }

@@ -175,6 +175,21 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return db.W.WithContext(ctx).Transaction(fn)
 }
 
+// TxRetrying runs fn in a write transaction, up to tries times while it
+// fails on a unique constraint: another transaction won a race (on
+// PostgreSQL; SQLite's single writer serialises them), and the next run
+// sees the winner's rows. fn must have no effect outside the transaction.
+// After the last try it returns that unique violation.
+func (db *DB) TxRetrying(ctx context.Context, tries int, fn func(tx *gorm.DB) error) error {
+	var err error
+	for range max(tries, 1) {
+		if err = db.Tx(ctx, fn); err == nil || !IsUniqueViolation(err) {
+			return err
+		}
+	}
+	return err
+}
+
 // IsUniqueViolation reports whether err is a unique-constraint failure.
 func IsUniqueViolation(err error) bool {
 	return errors.Is(err, gorm.ErrDuplicatedKey)
