@@ -75,7 +75,7 @@ func (s *Service) ImportCSV(ctx context.Context, actor Principal, r io.Reader) (
 			Message: "some of these users were created or changed by someone else at the same moment; nothing was imported, try again"}
 	}
 	if err != nil {
-		return ImportResult{}, asFault(err, "could not import users")
+		return ImportResult{}, fault.Ensure(err, "could not import users")
 	}
 	return res, nil
 }

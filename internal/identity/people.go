@@ -90,7 +90,7 @@ func (s *Service) CreateUser(ctx context.Context, actor Principal, in NewUser) (
 func (s *Service) insertUser(tx *gorm.DB, u *User) error {
 	err := writeUser(tx, u, func(tx *gorm.DB) error { return tx.Create(u).Error })
 	if err != nil {
-		return asFault(err, "could not save the user")
+		return fault.Ensure(err, "could not save the user")
 	}
 	return nil
 }
@@ -214,7 +214,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, p 
 		return s.auditUpdate(ctx, tx, actor, before, u, p.Password != nil)
 	})
 	if err != nil {
-		return User{}, asFault(err, "could not update the user")
+		return User{}, fault.Ensure(err, "could not update the user")
 	}
 	return u, nil
 }

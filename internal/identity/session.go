@@ -227,7 +227,7 @@ func (s *Service) Refresh(ctx context.Context, plain string) (Session, error) {
 		return err
 	})
 	if err != nil {
-		return Session{}, asFault(err, "could not refresh the session")
+		return Session{}, fault.Ensure(err, "could not refresh the session")
 	}
 	if reused != nil {
 		if err := s.db.Tx(ctx, func(tx *gorm.DB) error {
@@ -250,7 +250,7 @@ func (s *Service) Logout(ctx context.Context, plain string) error {
 	if plain == "" {
 		return nil
 	}
-	return asFault(s.db.Tx(ctx, func(tx *gorm.DB) error {
+	return fault.Ensure(s.db.Tx(ctx, func(tx *gorm.DB) error {
 		var rt refreshToken
 		err := tx.Take(&rt, "token_hash = ?", HashRefreshToken(plain)).Error
 		if store.IsNotFound(err) {
@@ -290,7 +290,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err != nil {
 		return err
 	}
-	return asFault(s.db.Tx(ctx, func(tx *gorm.DB) error {
+	return fault.Ensure(s.db.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Model(&User{}).Where("id = ?", u.ID).
 			Updates(map[string]any{"password_hash": hash, "updated_at": s.now()}).Error; err != nil {
 			return err
@@ -300,16 +300,4 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 		}
 		return audit.Record(ctx, tx, u.ID, audit.PasswordChanged, u.ID, map[string]any{"by": "self"})
 	}), "could not change the password")
-}
-
-// asFault passes application errors through and wraps the rest.
-func asFault(err error, msg string) error {
-	if err == nil {
-		return nil
-	}
-	var fe *fault.Error
-	if errors.As(err, &fe) {
-		return fe
-	}
-	return fault.Wrap(err, "%s", msg)
 }
