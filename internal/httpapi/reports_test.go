@@ -262,3 +262,24 @@ func TestCompletionsReportNeutralisesFormulas(t *testing.T) {
 		t.Errorf("department =1+1: %d rows", n)
 	}
 }
+
+// People whose accounts are disabled (they left the company) drop out of
+// the report instead of staying overdue for ever.
+func TestCompletionsReportLeavesOutDisabledPeople(t *testing.T) {
+	e := newTestEnv(t)
+	trainer, _ := e.as(identity.RoleTrainer)
+	trainer.Put("/api/v1/modules/fair-ai", course("Fair AI")).Want(t, http.StatusCreated)
+	hrC, _ := e.as(identity.RoleHR)
+	adminC, _ := e.as(identity.RoleAdmin)
+	stays, leaves := e.userIn("Brand"), e.userIn("Brand")
+	hrC.Post("/api/v1/assignments", map[string]any{"module": "fair-ai", "user_ids": []string{stays.ID, leaves.ID},
+		"due_at": rfc(e.clock.Now())}).Want(t, http.StatusCreated)
+	if n := len(reportRows(t, hrC.Get("/api/v1/reports/completions").Want(t, http.StatusOK))); n != 2 {
+		t.Fatalf("before: %d rows", n)
+	}
+	adminC.Patch("/api/v1/users/"+leaves.ID, map[string]any{"disabled": true}).Want(t, http.StatusOK)
+	rows := reportRows(t, hrC.Get("/api/v1/reports/completions").Want(t, http.StatusOK))
+	if len(rows) != 1 || rows[0]["email"] != stays.Email {
+		t.Fatalf("after disabling: %v", rows)
+	}
+}

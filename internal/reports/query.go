@@ -131,7 +131,9 @@ LEFT JOIN assignments a ON a.user_id = u.id AND a.module = m.slug
 LEFT JOIN enrollments e ON e.user_id = u.id AND e.module = m.slug
 `)
 	b.WriteString(reportPair.RecordJoin())
-	b.WriteString("\nWHERE (a.id IS NOT NULL OR e.user_id IS NOT NULL)")
+	// People whose accounts are disabled (they left) are not reported:
+	// otherwise they would stay overdue for ever.
+	b.WriteString("\nWHERE (a.id IS NOT NULL OR e.user_id IS NOT NULL) AND u.disabled = FALSE")
 	if q.Department != "" {
 		b.WriteString(" AND u.department = ?")
 		p.args = append(p.args, q.Department)
