@@ -3,9 +3,9 @@ package assignments
 import (
 	"context"
 	"fmt"
+	"github.com/upskill/upskill/internal/clock"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,29 +22,12 @@ var testCatalog = StaticCatalog{
 	"privacy":   {Slug: "privacy", Title: "Customer Data Privacy", Revision: 1, Lessons: []string{"consent"}},
 }
 
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // world is the assignments service with the identity service wired to it,
 // as the application wires them, on one clock.
 type world struct {
 	t     *testing.T
 	db    *store.DB
-	clock *testClock
+	clock *clock.Settable
 	svc   *Service
 	ids   *identity.Service
 	n     int
@@ -53,7 +36,7 @@ type world struct {
 var admin = identity.Principal{UserID: "", Roles: identity.Roles{identity.RoleAdmin}}
 
 func newWorld(t *testing.T, db *store.DB) *world {
-	clk := &testClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clk := clock.At(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	svc := New(db, Options{Catalog: testCatalog, Now: clk.Now})
 	ids := identity.New(db, identity.Options{Now: clk.Now,
 		Params: identity.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})

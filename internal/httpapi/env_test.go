@@ -5,8 +5,8 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
+	"github.com/upskill/upskill/internal/clock"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,24 +28,6 @@ var cheapParams = identity.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16
 
 const testBaseURL = "http://upskill.test"
 
-// clock is a settable clock shared by the services of one test.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // testEnv is a whole API on a real database, with helpers to make users.
 type testEnv struct {
 	t        *testing.T
@@ -53,7 +35,7 @@ type testEnv struct {
 	srv      *Server
 	ids      *identity.Service
 	jwtKey   ed25519.PrivateKey
-	clock    *clock
+	clock    *clock.Settable
 	logs     *apitest.SyncBuffer
 	c        *apitest.Client // anonymous client
 	password string
@@ -76,7 +58,7 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 		t.Fatal(err)
 	}
 	recSet, _ := keys.NewSet(recKey)
-	clk := &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clk := clock.At(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	ids := identity.New(db, identity.Options{
 		Tokens: &identity.TokenIssuer{Keys: jwtSet, Issuer: testBaseURL, Audience: identity.Audience,
 			TTL: 15 * time.Minute, Now: clk.Now},

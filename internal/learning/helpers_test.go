@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/upskill/upskill/internal/clock"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,24 +23,6 @@ import (
 )
 
 const issuer = "http://upskill.test"
-
-// clock is a settable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // fakeCatalog serves modules parsed in the test; publishing one again
 // makes the next revision current, as the real catalog does.
@@ -73,7 +56,7 @@ type env struct {
 	db    *store.DB
 	svc   *learning.Service
 	cat   *fakeCatalog
-	clock *clock
+	clock *clock.Settable
 	keys  *keys.Set
 	ids   *identity.Service
 	seq   atomic.Int64
@@ -88,7 +71,7 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	}
 	e := &env{t: t, db: db, keys: set,
 		cat:   &fakeCatalog{mods: map[string]*content.Module{}, revs: map[string]int{}},
-		clock: &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)},
+		clock: clock.At(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)),
 		ids:   identity.New(db, identity.Options{Params: identity.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}),
 	}
 	e.svc = learning.New(db, learning.Options{Catalog: e.cat, Signer: &records.Signer{Keys: set, Issuer: issuer}, Now: e.clock.Now})
