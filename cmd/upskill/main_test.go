@@ -240,3 +240,30 @@ func newGet(url, token string) (*http.Request, error) {
 	}
 	return req, err
 }
+
+// A backup taken while the data is live opens on its own and holds the
+// users, with owner-only permissions.
+func TestBackup(t *testing.T) {
+	env := testEnv(t)
+	if code, _, errs := runCLI(t, env, "users", "create", "--email", "kept@example.com", "--name", "Kept"); code != 0 {
+		t.Fatalf("create: %s", errs)
+	}
+	out := filepath.Join(t.TempDir(), "backups", "upskill-backup.db")
+	if code, stdout, errs := runCLI(t, env, "backup", "--out", out); code != 0 || !strings.Contains(stdout, "backed up") {
+		t.Fatalf("backup: %d %s %s", code, stdout, errs)
+	}
+	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("backup file: %v %v", fi, err)
+	}
+	if code, _, errs := runCLI(t, env, "backup", "--out", out); code != 1 || !strings.Contains(errs, "exists") {
+		t.Fatalf("second backup to the same file: %d %s", code, errs)
+	}
+	if code, _, _ := runCLI(t, env, "backup"); code != 2 {
+		t.Fatalf("backup without --out: exit %d, want 2", code)
+	}
+	// Serve from the copy: the user is there.
+	restored := testEnv(t, "UPSKILL_DATABASE_URL", out)
+	if code, _, errs := runCLI(t, restored, "users", "create", "--email", "kept@example.com", "--name", "Again"); code != 1 || !strings.Contains(errs, "already exists") {
+		t.Fatalf("restored copy lacks the user: %d %s", code, errs)
+	}
+}
