@@ -50,14 +50,29 @@ type setting struct {
 
 var settings = []setting{
 	{"addr", "UPSKILL_ADDR", ":8080", "listen address", false, func(c *Config, v string) error {
-		if _, _, err := net.SplitHostPort(v); err != nil {
+		_, port, err := net.SplitHostPort(v)
+		if err != nil {
 			return fmt.Errorf("want host:port, e.g. :8080")
+		}
+		// Checked here rather than found out at listen time, after the
+		// database was migrated and a first admin created.
+		if _, err := net.LookupPort("tcp", port); port == "" || err != nil {
+			return fmt.Errorf("want host:port with a port from 0 to 65535, e.g. :8080; not port %q", port)
 		}
 		c.Addr = v
 		return nil
 	}},
 	{"data-dir", "UPSKILL_DATA_DIR", "./data", "directory for the SQLite file and generated keys", false, nonEmpty(func(c *Config, v string) { c.DataDir = v })},
 	{"database-url", "UPSKILL_DATABASE_URL", "", "SQLite path or postgres:// URL (default <data-dir>/upskill.db)", true, func(c *Config, v string) error {
+		// Anything else is a SQLite path, so a mistyped URL (mysql://…,
+		// postgress://…) would quietly start on a new, empty SQLite file
+		// named after it. The value may hold a password: never echo it.
+		if scheme, _, ok := strings.Cut(v, "://"); ok && !IsPostgresURL(v) {
+			if len(scheme) > 20 {
+				scheme = scheme[:20] + "…"
+			}
+			return fmt.Errorf("want a SQLite file path or a postgres:// URL, not a %q URL", scheme+"://")
+		}
 		c.DatabaseURL = v
 		return nil
 	}},

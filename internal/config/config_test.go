@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 )
 
 func TestRedactURLHidesPasswords(t *testing.T) {
@@ -17,5 +19,49 @@ func TestRedactURLHidesPasswords(t *testing.T) {
 	}
 	if got := RedactURL("data/upskill.db"); got != "data/upskill.db" {
 		t.Errorf("a SQLite path changed: %q", got)
+	}
+}
+
+func load(t *testing.T, env map[string]string) (Config, error) {
+	t.Helper()
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	Bind(fs)
+	return Load(fs, func(k string) string { return env[k] })
+}
+
+// A mistyped database URL used to be taken for a SQLite path: the service
+// started on a new, empty database in a folder named "mysql:" or
+// "postgress:" instead of stopping with a line naming the setting.
+func TestDatabaseURLMustBeSQLitePathOrPostgres(t *testing.T) {
+	for _, good := range []string{"", "data/upskill.db", "/var/lib/upskill/db.sqlite",
+		"postgres://u:p@db/upskill", "postgresql://db/upskill?sslmode=require"} {
+		if _, err := load(t, map[string]string{"UPSKILL_DATABASE_URL": good}); err != nil {
+			t.Errorf("%q: %v", good, err)
+		}
+	}
+	for _, bad := range []string{"mysql://u:s3cret@db/upskill", "postgress://u:s3cret@db/upskill", "sqlite:///tmp/x.db"} {
+		_, err := load(t, map[string]string{"UPSKILL_DATABASE_URL": bad})
+		if err == nil || !strings.Contains(err.Error(), "UPSKILL_DATABASE_URL") {
+			t.Errorf("%q: err %v, want one naming UPSKILL_DATABASE_URL", bad, err)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%q: the error shows the password: %v", bad, err)
+		}
+	}
+}
+
+// A port out of range used to pass, so serve migrated the database and
+// created the first admin before failing to listen.
+func TestAddrPortChecked(t *testing.T) {
+	for _, good := range []string{":8080", "127.0.0.1:0", "[::1]:443", "0.0.0.0:65535"} {
+		if _, err := load(t, map[string]string{"UPSKILL_ADDR": good}); err != nil {
+			t.Errorf("%q: %v", good, err)
+		}
+	}
+	for _, bad := range []string{":99999", "127.0.0.1:", ":-1", "nonsense"} {
+		if _, err := load(t, map[string]string{"UPSKILL_ADDR": bad}); err == nil || !strings.Contains(err.Error(), "UPSKILL_ADDR") {
+			t.Errorf("%q: err %v, want one naming UPSKILL_ADDR", bad, err)
+		}
 	}
 }

@@ -41,6 +41,14 @@ var policy = sync.OnceValue(func() *bluemonday.Policy {
 	p.AllowAttrs("class").Matching(regexp.MustCompile(`^language-[a-zA-Z0-9+#-]+$`)).OnElements("code")
 	p.AllowAttrs("type").Matching(regexp.MustCompile(`^checkbox$`)).OnElements("input")
 	p.AllowAttrs("checked", "disabled").Matching(regexp.MustCompile(`^(|checked|disabled)$`)).OnElements("input")
+	// UGC keeps alt and title only when they hold nothing but letters,
+	// digits and a little punctuation, so "The parts of a prompt: role,
+	// task" or a typographer's curly apostrophe lost the image's
+	// description. They are plain text the sanitiser escapes on output, so
+	// any text without control characters is safe.
+	text := regexp.MustCompile(`^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$`)
+	p.AllowAttrs("alt").Matching(text).OnElements("img")
+	p.AllowAttrs("title").Matching(text).OnElements("a", "img")
 	return p
 })
 

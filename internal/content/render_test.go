@@ -150,3 +150,28 @@ func TestWordsAndMinutes(t *testing.T) {
 		t.Errorf("front matter minutes ignored: %d", m.Minutes)
 	}
 }
+
+// The guide's own example, "![The parts of a prompt: role, task, context,
+// format](…)", lost its alt text: bluemonday's UGC policy keeps alt and
+// title only when they hold no colon, question mark, quote or the
+// typographer's curly apostrophe. Screen readers need the description.
+func TestSanitiserKeepsImageDescriptionsAndTitles(t *testing.T) {
+	out := lessonHTML(t, "# Risks\n\n"+
+		"![The parts of a prompt: role, task, context, format](../assets/chart.png)\n\n"+
+		"![Don't \"guess\" & why?](../assets/chart.png \"Chart: 2025 & 2026\")\n\n"+
+		"[the first lesson](01-why-ai.md \"Why AI: the basics\")\n\n"+
+		"<img src=\"../assets/chart.png\" alt=\"x\" title=\"a\x01b\">\n")
+	for _, want := range []string{
+		`alt="The parts of a prompt: role, task, context, format"`,
+		`alt="Don’t “guess” &amp; why?"`,
+		`title="Chart: 2025 &amp; 2026"`,
+		`title="Why AI: the basics"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "a\x01b") {
+		t.Errorf("a control character in an attribute was kept:\n%s", out)
+	}
+}

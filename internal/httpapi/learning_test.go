@@ -494,3 +494,36 @@ func TestNothingRevealsTheAnswerBeforeSubmission(t *testing.T) {
 		}
 	}
 }
+
+// Picking two choices of a single-answer question was refused with "the
+// answers name questions or choices this attempt did not show", which
+// sends a frontend developer looking for a wrong id; the detail now says
+// the answers do not fit and the errors say why.
+func TestSubmitProblemDetailFitsEveryMistake(t *testing.T) {
+	e := newTestEnv(t)
+	trainer, _ := e.as(identity.RoleTrainer)
+	trainer.Put("/api/v1/modules/fair-ai", course("Fair AI")).Want(t, http.StatusCreated)
+	c, _ := e.as(identity.RoleLearner)
+	finishLessons(t, c, "fair-ai")
+	var a attemptBody
+	c.Post("/api/v1/modules/fair-ai/attempts", nil).Want(t, http.StatusCreated).Decode(t, &a)
+	var single string
+	var two []string
+	for _, q := range a.Questions {
+		if q.Kind == "single" && single == "" {
+			single = q.ID
+			two = []string{q.Choices[0].ID, q.Choices[1].ID}
+		}
+	}
+	p := c.Post("/api/v1/attempts/"+a.ID+"/submit", map[string]any{"answers": map[string]any{single: two}}).
+		Want(t, http.StatusUnprocessableEntity).Map(t)
+	detail := fmt.Sprint(p["detail"])
+	if strings.Contains(detail, "did not show") || !strings.Contains(detail, "do not fit") {
+		t.Errorf("detail %q", detail)
+	}
+	if errs := fmt.Sprint(p["errors"]); !strings.Contains(errs, "answers."+single) || !strings.Contains(errs, "takes one choice") {
+		t.Errorf("errors %s", errs)
+	}
+	// The attempt stays open: a fitting submission is graded.
+	c.Post("/api/v1/attempts/"+a.ID+"/submit", a.answersFor(true)).Want(t, http.StatusOK)
+}

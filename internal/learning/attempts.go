@@ -281,7 +281,7 @@ func grade(a *attemptRow, answers map[string][]string) (Result, error) {
 		}
 	}
 	if len(bad) > 0 {
-		return Result{}, fault.InvalidFields("the answers name questions or choices this attempt did not show", bad...)
+		return Result{}, fault.InvalidFields("some answers do not fit this attempt's questions; errors says which and why", bad...)
 	}
 	r := Result{ID: a.ID, PassMark: a.PassMark, Results: []QuestionResult{}}
 	right := 0
