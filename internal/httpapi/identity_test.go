@@ -115,17 +115,27 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 		if r2 == r1 {
 			t.Fatal("refresh did not rotate the token")
 		}
-		// Reusing the spent token is refused and kills the family, newest included.
+		if s2["expires_in"] != 900.0 {
+			t.Errorf("expires_in = %v, want 900", s2["expires_in"])
+		}
+		access2 := e.c.As(s2["access_token"].(string))
+		access2.Get("/api/v1/me").Want(t, 200)
+		// Reusing the spent token is refused and kills the family, newest
+		// included, and the access tokens of that login with it.
 		e.c.Post("/api/v1/auth/refresh", map[string]string{"refresh_token": r1}).Want(t, 401)
 		e.c.Post("/api/v1/auth/refresh", map[string]string{"refresh_token": r2}).Want(t, 401)
+		access2.Get("/api/v1/me").Want(t, 401)
 		if n := countAudit(t, e, "auth.refresh_token_reused"); n != 1 {
 			t.Fatalf("reuse audit events = %d, want 1", n)
 		}
 
 		// Logout revokes.
 		s3 := e.login(u.Email, e.password)
+		access3 := e.c.As(s3["access_token"].(string))
+		access3.Get("/api/v1/me").Want(t, 200)
 		e.c.Post("/api/v1/auth/logout", map[string]string{"refresh_token": s3["refresh_token"].(string)}).Want(t, 204)
 		e.c.Post("/api/v1/auth/refresh", map[string]string{"refresh_token": s3["refresh_token"].(string)}).Want(t, 401)
+		access3.Get("/api/v1/me").Want(t, 401)
 		e.c.Post("/api/v1/auth/logout", map[string]string{"refresh_token": "unknown"}).Want(t, 204)
 
 		// A password change keeps this session and revokes the others.
@@ -137,6 +147,8 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 		me.Put("/api/v1/me/password", map[string]string{"current_password": e.password, "new_password": "password1234"}).Want(t, 422)
 		me.Put("/api/v1/me/password", map[string]string{"current_password": e.password, "new_password": newPw}).Want(t, 204)
 		e.c.Post("/api/v1/auth/refresh", map[string]string{"refresh_token": other["refresh_token"].(string)}).Want(t, 401)
+		e.c.As(other["access_token"].(string)).Get("/api/v1/me").Want(t, 401)
+		me.Get("/api/v1/me").Want(t, 200)
 		e.c.Post("/api/v1/auth/refresh", map[string]string{"refresh_token": mine["refresh_token"].(string)}).Want(t, 200)
 		e.c.Post("/api/v1/auth/login", map[string]string{"email": u.Email, "password": e.password}).Want(t, 401)
 		e.login(u.Email, newPw)

@@ -118,14 +118,22 @@ func (s *Service) release() { <-s.hashSlots }
 var errBadToken = fault.New(fault.Unauthorized, "the access token is missing, malformed, expired or not valid")
 
 // Authenticate turns an access token into the caller. The user is read on
-// every request, so a disabled user or a role change takes effect at once.
+// every request, so a disabled user or a role change takes effect at once;
+// in the same query the token's login must still be live, so logging out,
+// reusing a spent refresh token or changing the password ends the access
+// tokens of the logins it revokes too, not only their refresh tokens.
 func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
 	claims, err := s.tokens.Parse(token)
 	if err != nil {
 		return Principal{}, errBadToken
 	}
 	var u User
-	err = s.db.R.WithContext(ctx).Select("id", "name", "roles", "disabled").Take(&u, "id = ?", claims.Subject).Error
+	q := s.db.R.WithContext(ctx).Select("id", "name", "roles", "disabled").Where("id = ?", claims.Subject)
+	if claims.SessionID != "" {
+		q = q.Where(`EXISTS (SELECT 1 FROM refresh_tokens r
+			WHERE r.family_id = ? AND r.user_id = users.id AND r.revoked_at IS NULL)`, claims.SessionID)
+	}
+	err = q.Take(&u).Error
 	if store.IsNotFound(err) || (err == nil && u.Disabled) {
 		return Principal{}, errBadToken
 	}

@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/google/uuid"
@@ -174,7 +175,7 @@ func (s *Service) openSession(tx *gorm.DB, u User, family string) (Session, erro
 	if err != nil {
 		return Session{}, err
 	}
-	return Session{AccessToken: access, ExpiresIn: int(exp.Sub(now).Seconds()), RefreshToken: plain, User: u}, nil
+	return Session{AccessToken: access, ExpiresIn: int(math.Ceil(exp.Sub(now).Seconds())), RefreshToken: plain, User: u}, nil
 }
 
 var errBadRefresh = fault.New(fault.Unauthorized, "the refresh token is not valid")
