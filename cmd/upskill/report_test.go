@@ -51,8 +51,8 @@ func TestReportCompletionsCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("report: %d %s", code, errs)
 	}
-	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if err != nil || len(recs) != 2 {
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\ufeff"))).ReadAll()
+	if err != nil || len(recs) != 2 || !strings.HasPrefix(out, "\ufeff") {
 		t.Fatalf("CSV (%v):\n%s", err, out)
 	}
 	row := recs[1]

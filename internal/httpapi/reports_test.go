@@ -23,7 +23,11 @@ import (
 // reportRows reads a CSV report into maps by column, checking the header.
 func reportRows(t *testing.T, res *apitest.Response) []map[string]string {
 	t.Helper()
-	recs, err := csv.NewReader(bytes.NewReader(res.Body)).ReadAll()
+	body, ok := bytes.CutPrefix(res.Body, []byte(reports.UTF8BOM))
+	if !ok {
+		t.Fatalf("CSV does not start with a UTF-8 BOM (Excel needs it)")
+	}
+	recs, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
 	if err != nil {
 		t.Fatalf("CSV: %v\n%s", err, res.Body)
 	}
@@ -219,7 +223,7 @@ func TestCompletionsReportBadParameters(t *testing.T) {
 	c.Get("/api/v1/reports/summary").Want(t, http.StatusBadRequest)
 	c.Get("/api/v1/reports/summary?group_by=team").Want(t, http.StatusBadRequest)
 	// An empty report is a header and no rows.
-	if body := string(c.Get("/api/v1/reports/completions").Want(t, http.StatusOK).Body); body != strings.Join(reports.Columns, ",")+"\n" {
+	if body := string(c.Get("/api/v1/reports/completions").Want(t, http.StatusOK).Body); body != reports.UTF8BOM+strings.Join(reports.Columns, ",")+"\n" {
 		t.Errorf("empty report = %q", body)
 	}
 }

@@ -158,7 +158,7 @@ func seedCompany(t testing.TB, db *store.DB) {
 
 // wantCSV is the whole report on the fixture company at now, worked out
 // by hand from the Definitions (see seedCompany).
-const wantCSV = `employee_id,email,name,department,module,module_title,revision,status,progress_percent,best_score,attempts,assigned_at,due_at,overdue,completed_at,record_id,expires_at
+const wantCSV = UTF8BOM + `employee_id,email,name,department,module,module_title,revision,status,progress_percent,best_score,attempts,assigned_at,due_at,overdue,completed_at,record_id,expires_at
 E001,u1@example.com,Ann Archer,Brand,ai-basics,AI Basics,2,completed,100,90,2,2026-02-01T09:00:00Z,2026-03-10T00:00:00Z,false,2026-02-20T10:00:00Z,rec-ann,2027-02-20T10:00:00Z
 E002,u2@example.com,Bob Baker,Brand,ai-basics,AI Basics,2,in_progress,25,,0,2026-02-01T09:00:00Z,2026-02-28T00:00:00Z,true,,,
 E003,u3@example.com,Cat Cole,Performance,ai-basics,AI Basics,,not_started,0,,0,2026-02-01T09:00:00Z,2026-04-01T00:00:00Z,false,,,

@@ -45,7 +45,10 @@ func export(t *testing.T, s *Service, p Params) []byte {
 
 func readCSV(t *testing.T, b []byte) [][]string {
 	t.Helper()
-	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if !bytes.HasPrefix(b, []byte(UTF8BOM)) {
+		t.Fatalf("CSV does not start with a UTF-8 BOM: %q", b[:min(len(b), 20)])
+	}
+	recs, err := csv.NewReader(bytes.NewReader(b[len(UTF8BOM):])).ReadAll()
 	if err != nil {
 		t.Fatalf("read CSV: %v\n%s", err, b)
 	}

@@ -113,7 +113,16 @@ type csvWriter struct {
 	rec   []string
 }
 
-func (w *csvWriter) header() error { return w.cw.Write(Columns) }
+// UTF8BOM starts the CSV: without it Excel, which HR opens reports in,
+// reads the file as a legacy code page and garbles every accented name.
+const UTF8BOM = "\ufeff"
+
+func (w *csvWriter) header() error {
+	if _, err := w.bw.WriteString(UTF8BOM); err != nil {
+		return err
+	}
+	return w.cw.Write(Columns)
+}
 
 func (w *csvWriter) row(r *Row) error {
 	w.cells = cells(r, w.cells)
