@@ -80,6 +80,11 @@ func (p *parsing) lessons(files []lessonFile) {
 		l := Lesson{Number: lf.number, Slug: lf.slug, Words: d.words()}
 		if h := firstTitle(d.root); h != nil {
 			l.Title = d.plain(h)
+			if d.root.FirstChild() == h {
+				// The API sends the title beside the HTML; a frontend showing
+				// both would repeat it.
+				d.root.RemoveChild(d.root, h)
+			}
 		}
 		if l.Title == "" {
 			p.problem(lf.path, 0, "lesson has no title: start it with a '# ' heading")

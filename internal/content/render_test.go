@@ -65,12 +65,12 @@ func TestSanitiserRemovesActiveContent(t *testing.T) {
 }
 
 func TestSanitiserKeepsFormatting(t *testing.T) {
-	out := lessonHTML(t, "# Risks and benefits\n\n## Data *privacy*\n\n"+
+	out := lessonHTML(t, "# Risks and benefits\n\nIntro.\n\n# Second part\n\n## Data *privacy*\n\n"+
 		"| Risk | Mitigation |\n| --- | :-: |\n| Bias | Audit |\n\n"+
 		"```python\nprint('hi')\n```\n\n```c++\nint x;\n```\n\n"+
 		"- [x] done\n- [ ] to do\n\n~~old~~ **bold** https://example.com\n")
 	for _, want := range []string{
-		`<h1 id="risks-and-benefits">`, `<h2 id="data-privacy">`,
+		`<h1 id="second-part">`, `<h2 id="data-privacy">`,
 		"<table>", "<th>Risk</th>", "<td>Bias</td>",
 		`<code class="language-python">`, `<code class="language-c++">`,
 		`<input checked="" disabled="" type="checkbox"`, `<input disabled="" type="checkbox"`,
@@ -79,6 +79,19 @@ func TestSanitiserKeepsFormatting(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %s:\n%s", want, out)
 		}
+	}
+}
+
+// The lesson's title heading is sent as "title", so the HTML starts after
+// it; a level-1 heading further down stays.
+func TestLessonHTMLLeavesOutTheTitle(t *testing.T) {
+	files := sample()
+	files["lessons/02-risks.md"] = "# Risks and benefits\n\nIntro.\n"
+	m, probs := parseMap(t, "working-with-ai", files)
+	logProblems(t, probs)
+	l := m.Lessons[1]
+	if l.Title != "Risks and benefits" || strings.Contains(l.HTML, "<h1") || !strings.Contains(l.HTML, "Intro.") {
+		t.Fatalf("title %q, html %q", l.Title, l.HTML)
 	}
 }
 
