@@ -199,7 +199,7 @@ func cors(origins []string) gin.HandlerFunc {
 		h := c.Writer.Header()
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Add("Vary", "Origin")
-		h.Set("Access-Control-Expose-Headers", "X-Request-ID, ETag, Retry-After, Content-Disposition, WWW-Authenticate")
+		h.Set("Access-Control-Expose-Headers", "X-Request-ID, ETag, Location, Retry-After, Content-Disposition, WWW-Authenticate")
 		if c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != "" {
 			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE")
 			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-None-Match, X-Request-ID")
