@@ -40,7 +40,7 @@ var (
 func LoadContract(t testing.TB) *Contract {
 	t.Helper()
 	contractOnce.Do(func() {
-		for _, ct := range []string{"text/plain", "application/yaml", "text/csv", "application/pdf",
+		for _, ct := range []string{"text/plain", "text/html", "application/yaml", "text/csv", "application/pdf",
 			"image/png", "image/jpeg", "image/gif", "image/webp",
 			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"} {
 			openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)

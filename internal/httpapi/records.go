@@ -135,6 +135,11 @@ func (s *Server) verifyRecord(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-store") // revocation must show at once
+	c.Header("Vary", "Accept")
+	if wantsHTML(c) {
+		renderVerifyPage(c, v)
+		return
+	}
 	c.JSON(http.StatusOK, verificationJSON(v))
 }
 

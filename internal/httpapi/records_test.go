@@ -138,3 +138,42 @@ func TestLearningRoutesRefuseHostileInput(t *testing.T) {
 		}
 	})
 }
+
+// Scanning the certificate's QR code with a phone opens the verify URL in
+// a browser: it gets a page with the same verdict, names escaped; API
+// clients keep getting JSON.
+func TestVerifyPageForBrowsers(t *testing.T) {
+	e := newTestEnv(t)
+	trainer, _ := e.as(identity.RoleTrainer)
+	trainer.Put("/api/v1/modules/fair-ai", course("Fair AI")).Want(t, http.StatusCreated)
+	adminC, _ := e.as(identity.RoleAdmin)
+	learner := e.user()
+	adminC.Patch("/api/v1/users/"+learner.ID, map[string]any{"name": "Zoë <b>Bold</b>"}).Want(t, http.StatusOK)
+	c := e.c.As(e.token(learner))
+	finishLessons(t, c, "fair-ai")
+	var a attemptBody
+	c.Post("/api/v1/modules/fair-ai/attempts", nil).Want(t, http.StatusCreated).Decode(t, &a)
+	var res resultBody
+	c.Post("/api/v1/attempts/"+a.ID+"/submit", a.answersFor(true)).Want(t, http.StatusOK).Decode(t, &res)
+	url := "/api/v1/records/" + res.Completion.ID + "/verify"
+
+	browser := apitest.Header("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+	page := e.c.Get(url, browser).Want(t, http.StatusOK)
+	body := string(page.Body)
+	if !strings.HasPrefix(page.Header.Get("Content-Type"), "text/html") || !strings.Contains(body, "Valid: this completion record is genuine") ||
+		!strings.Contains(body, "Zoë &lt;b&gt;Bold&lt;/b&gt;") || strings.Contains(body, "<b>Bold") || !strings.Contains(body, "Fair AI") {
+		t.Fatalf("page:\n%s", body)
+	}
+	for _, accept := range []string{"", "application/json", "*/*"} {
+		var v verifyBody
+		res := e.c.Get(url, apitest.Header("Accept", accept)).Want(t, http.StatusOK)
+		res.Decode(t, &v)
+		if !v.Valid {
+			t.Fatalf("Accept %q: %s", accept, res.Body)
+		}
+	}
+	adminC.Post("/api/v1/records/"+res.Completion.ID+"/revoke", map[string]any{"reason": "issued in error"}).Want(t, http.StatusOK)
+	if body := string(e.c.Get(url, browser).Want(t, http.StatusOK).Body); !strings.Contains(body, "Revoked") {
+		t.Fatalf("revoked page:\n%s", body)
+	}
+}
