@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -67,6 +68,10 @@ func (f fields) walk(src []byte) (seen map[string]int, ok bool) {
 		if m := yamlLine.FindStringSubmatch(msg); m != nil {
 			line, _ = strconv.Atoi(m[1])
 			msg = m[2]
+		}
+		if strings.Contains(msg, "mapping values are not allowed") {
+			// The usual cause: a title or summary with ": " in it.
+			msg += ` (a value containing ": " must be in double quotes, e.g. title: "AI: the basics")`
 		}
 		f.report(line, "front matter is not valid YAML: "+msg)
 		return seen, false

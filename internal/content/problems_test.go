@@ -172,3 +172,13 @@ func TestEveryProblemAtOnce(t *testing.T) {
 		t.Errorf("got %v\nwant %v", got, want)
 	}
 }
+
+// The commonest YAML mistake of trainers gets a hint on how to fix it.
+func TestColonInTitleHint(t *testing.T) {
+	files := sample()
+	files["module.md"] = strings.Replace(files["module.md"], "title: ", "title: AI: ", 1)
+	_, probs := parseMap(t, "working-with-ai", files)
+	if len(probs) == 0 || !strings.Contains(probs[0].Message, `must be in double quotes`) || probs[0].File != "module.md" {
+		t.Fatalf("problems = %+v", probs)
+	}
+}

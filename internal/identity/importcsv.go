@@ -81,7 +81,10 @@ func (s *Service) ImportCSV(ctx context.Context, actor Principal, r io.Reader) (
 }
 
 func importFailure(errs []fault.FieldError) error {
-	msg := fmt.Sprintf("the file has %d problem(s); nothing was imported", len(errs))
+	msg := "the file has 1 problem; nothing was imported"
+	if len(errs) > 1 {
+		msg = fmt.Sprintf("the file has %d problems; nothing was imported", len(errs))
+	}
 	if len(errs) > 1000 {
 		errs = errs[:1000]
 	}
