@@ -130,6 +130,9 @@ func cliError(err error) error {
 	var b strings.Builder
 	b.WriteString(fe.Message)
 	for _, f := range fe.Fields {
+		if len(fe.Fields) == 1 && strings.Contains(fe.Message, f.Message) {
+			break // the message already says it
+		}
 		switch {
 		case f.Line > 0:
 			fmt.Fprintf(&b, "\n  line %d: %s", f.Line, f.Message)
