@@ -1,13 +1,11 @@
 package main
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -62,9 +60,7 @@ func (e *env) contentLintCommand() *cobra.Command {
 				return fmt.Errorf("content lint: %s is not a folder", dir)
 			}
 			mods, probs := content.LoadDir(dir, content.Options{APIBase: catalog.DefaultAPIBase})
-			slices.SortStableFunc(probs, func(a, b content.Problem) int {
-				return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
-			})
+			content.SortProblems(probs)
 			printProblems(e.stdout, probs)
 			switch {
 			case len(probs) > 0:

@@ -14,7 +14,6 @@ import (
 	"github.com/upskill/upskill/internal/config"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/identity"
-	"github.com/upskill/upskill/internal/store"
 )
 
 // cliAdmin is the actor of CLI changes: whoever runs the binary on the
@@ -44,7 +43,7 @@ func (e *env) withIdentity(cmd *cobra.Command, fn func(ctx context.Context, ids 
 	if err != nil {
 		return err
 	}
-	defer func(db *store.DB) { db.Close() }(db)
+	defer db.Close()
 	ids, err := app.NewIdentity(db, cfg)
 	if err != nil {
 		return err

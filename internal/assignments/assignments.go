@@ -91,9 +91,8 @@ func New(db *store.DB, opt Options) *Service {
 	return &Service{db: db, catalog: opt.Catalog, now: opt.Now, log: opt.Log}
 }
 
-// clock is the current time as stored: UTC, to the microsecond (what
-// PostgreSQL keeps).
-func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+// clock is the current time as stored.
+func (s *Service) clock() time.Time { return store.Timestamp(s.now()) }
 
 // Request assigns Module to UserIDs and to every enabled member of
 // Departments.
@@ -180,7 +179,7 @@ func (s *Service) check(r Request, now time.Time) (Request, error) {
 		due := now.AddDate(0, 0, *r.DueInDays)
 		r.DueAt = &due
 	}
-	due := r.DueAt.UTC().Truncate(time.Microsecond)
+	due := store.Timestamp(*r.DueAt)
 	r.DueAt = &due
 	return r, nil
 }
@@ -228,18 +227,57 @@ func (s *Service) Assign(ctx context.Context, actor string, r Request) (Result, 
 
 func (s *Service) assign(ctx context.Context, tx *gorm.DB, actor string, r Request, now time.Time) (Result, error) {
 	tx = tx.WithContext(ctx)
-	if err := checkUsersExist(tx, r.UserIDs); err != nil {
+	targets, err := assignees(tx, r)
+	if err != nil {
 		return Result{}, err
+	}
+	var by *string
+	if actor != "" {
+		by = &actor
+	}
+	grace := 0
+	if r.GraceDays != nil {
+		grace = *r.GraceDays
+	}
+	res, err := writeAssignments(tx, r, targets, by, grace, now)
+	if err != nil {
+		return res, err
+	}
+	var ruleIDs []string
+	if r.IncludeNewMembers {
+		for _, d := range r.Departments {
+			id, err := upsertRule(tx, Rule{Department: d, Module: r.Module, DueInDays: *r.DueInDays,
+				GraceDays: grace, CreatedAt: now, CreatedBy: by}, r.GraceDays != nil)
+			if err != nil {
+				return res, err
+			}
+			ruleIDs = append(ruleIDs, id)
+		}
+	}
+	return res, audit.Record(ctx, tx, actor, audit.AssignmentMade, r.Module, assignDetails(r, res, ruleIDs))
+}
+
+// assignees are the users r names, which must all exist, and the enabled
+// members of its departments, without repeats.
+func assignees(tx *gorm.DB, r Request) ([]string, error) {
+	if err := checkUsersExist(tx, r.UserIDs); err != nil {
+		return nil, err
 	}
 	targets := slices.Clone(r.UserIDs)
 	if len(r.Departments) > 0 {
 		var members []string
 		if err := tx.Table("users").Where("department IN ? AND disabled = ?", r.Departments, false).
 			Order("id").Pluck("id", &members).Error; err != nil {
-			return Result{}, err
+			return nil, err
 		}
 		targets = dedupe(append(targets, members...))
 	}
+	return targets, nil
+}
+
+// writeAssignments gives the targets already assigned r.Module the new due
+// date (and grace period, when r sets one) and assigns the others.
+func writeAssignments(tx *gorm.DB, r Request, targets []string, by *string, grace int, now time.Time) (Result, error) {
 	existing, err := assignedAmong(tx, r.Module, targets)
 	if err != nil {
 		return Result{}, err
@@ -259,14 +297,6 @@ func (s *Service) assign(ctx context.Context, tx *gorm.DB, actor string, r Reque
 		have[id] = true
 	}
 	var fresh []Assignment
-	var by *string
-	if actor != "" {
-		by = &actor
-	}
-	grace := 0
-	if r.GraceDays != nil {
-		grace = *r.GraceDays
-	}
 	for _, id := range targets {
 		if !have[id] {
 			fresh = append(fresh, Assignment{ID: newID(), UserID: id, Module: r.Module, DueAt: *r.DueAt,
@@ -279,17 +309,11 @@ func (s *Service) assign(ctx context.Context, tx *gorm.DB, actor string, r Reque
 		}
 	}
 	res.Assigned = len(fresh)
-	var ruleIDs []string
-	if r.IncludeNewMembers {
-		for _, d := range r.Departments {
-			id, err := upsertRule(tx, Rule{Department: d, Module: r.Module, DueInDays: *r.DueInDays,
-				GraceDays: grace, CreatedAt: now, CreatedBy: by}, r.GraceDays != nil)
-			if err != nil {
-				return res, err
-			}
-			ruleIDs = append(ruleIDs, id)
-		}
-	}
+	return res, nil
+}
+
+// assignDetails are the audit details of one Assign.
+func assignDetails(r Request, res Result, ruleIDs []string) map[string]any {
 	details := map[string]any{"module": r.Module, "due_at": r.DueAt.Format(time.RFC3339),
 		"users": len(r.UserIDs), "departments": r.Departments, "assigned": res.Assigned,
 		"already_assigned": res.AlreadyAssigned}
@@ -301,7 +325,7 @@ func (s *Service) assign(ctx context.Context, tx *gorm.DB, actor string, r Reque
 		details["due_in_days"] = *r.DueInDays
 		details["rule_ids"] = ruleIDs
 	}
-	return res, audit.Record(ctx, tx, actor, audit.AssignmentMade, r.Module, details)
+	return details
 }
 
 // newID returns a time-ordered UUID (v7), so listing by id lists

@@ -69,9 +69,7 @@ func (v *viewScan) view(now time.Time, titles map[string]ModuleInfo) View {
 // scan to rows whose own due date has passed, which every overdue
 // assignment's has.
 func (s *Service) List(ctx context.Context, f Filter, p page.Request) ([]View, string, error) {
-	if p.Limit <= 0 {
-		p.Limit = page.DefaultLimit
-	}
+	p = p.OrDefault()
 	mods := s.catalog.Modules()
 	if f.Module != "" {
 		if _, ok := mods[f.Module]; !ok {
@@ -121,9 +119,7 @@ func (s *Service) List(ctx context.Context, f Filter, p page.Request) ([]View, s
 // Mine returns a page of userID's assignments, soonest due first. A person
 // has a handful, so they are read whole and paged in memory.
 func (s *Service) Mine(ctx context.Context, userID string, p page.Request) ([]View, string, error) {
-	if p.Limit <= 0 {
-		p.Limit = page.DefaultLimit
-	}
+	p = p.OrDefault()
 	mods := s.catalog.Modules()
 	now := s.clock()
 	rows, err := s.db.R.WithContext(ctx).Raw(viewQuery("a.user_id = ?"), userID).Rows()

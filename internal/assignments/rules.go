@@ -90,9 +90,7 @@ type RuleFilter struct {
 
 // ListRules returns a page of standing rules by department, then module.
 func (s *Service) ListRules(ctx context.Context, f RuleFilter, p page.Request) ([]Rule, string, error) {
-	if p.Limit <= 0 {
-		p.Limit = page.DefaultLimit
-	}
+	p = p.OrDefault()
 	q := s.db.R.WithContext(ctx).Model(&Rule{})
 	if f.Module != "" {
 		q = q.Where("module = ?", f.Module)
@@ -105,7 +103,7 @@ func (s *Service) ListRules(ctx context.Context, f RuleFilter, p page.Request) (
 		// order, as an offset-free key: its id.
 		var last Rule
 		if err := s.db.R.WithContext(ctx).Where("id = ?", p.Cursor).Take(&last).Error; err != nil {
-			return nil, "", fault.New(fault.BadRequest, "cursor is not one this API issued")
+			return nil, "", page.ErrBadCursor
 		}
 		q = q.Where("department > ? OR (department = ? AND module > ?)", last.Department, last.Department, last.Module)
 	}

@@ -112,7 +112,7 @@ func List(ctx context.Context, db *store.DB, f Filter, p page.Request) ([]Event,
 	if p.Cursor != "" {
 		id, err := strconv.ParseInt(p.Cursor, 10, 64)
 		if err != nil {
-			return nil, "", fault.New(fault.BadRequest, "cursor is not one this API issued")
+			return nil, "", page.ErrBadCursor
 		}
 		q = q.Where("id < ?", id)
 	}

@@ -7,7 +7,6 @@
 package catalog
 
 import (
-	"cmp"
 	"io"
 	"log/slog"
 	"slices"
@@ -126,9 +125,7 @@ func (s *Service) List(f Filter, p page.Request) ([]*Published, string, error) {
 		return nil, "", &fault.Error{Code: fault.BadRequest, Message: "topic: " + msg,
 			Fields: []fault.FieldError{{Field: "topic", Message: msg}}}
 	}
-	if p.Limit <= 0 {
-		p.Limit = page.DefaultLimit
-	}
+	p = p.OrDefault()
 	words := strings.Fields(strings.ToLower(f.Query))
 	var out []*Published
 	for _, m := range s.snap.Load().ordered {
@@ -214,11 +211,4 @@ func (c *revisionCache) put(key string, m *content.Module) {
 	}
 	c.order = append(c.order, key)
 	c.items[key] = m
-}
-
-// sortProblems orders problems by file, then line.
-func sortProblems(ps []content.Problem) {
-	slices.SortStableFunc(ps, func(a, b content.Problem) int {
-		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
-	})
 }

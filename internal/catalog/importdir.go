@@ -147,14 +147,14 @@ func inFolder(slug string, probs []content.Problem) []content.Problem {
 		p.File = path.Join(slug, strings.TrimPrefix(p.File, slug+"/"))
 		out[i] = p
 	}
-	sortProblems(out)
+	content.SortProblems(out)
 	return out
 }
 
 func flatten(rs []*Imported) []Imported {
 	out := make([]Imported, len(rs))
 	for i, r := range rs {
-		sortProblems(r.Problems)
+		content.SortProblems(r.Problems)
 		out[i] = *r
 	}
 	slices.SortFunc(out, func(a, b Imported) int { return cmp.Compare(a.Slug, b.Slug) })

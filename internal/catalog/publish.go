@@ -110,7 +110,7 @@ func (s *Service) publishOnce(ctx context.Context, m *content.Module, actorID st
 			res.Revision, at = last.Revision, last.PublishedAt
 			return nil
 		}
-		at = time.Now().UTC().Truncate(time.Microsecond)
+		at = store.Timestamp(time.Now())
 		rev := revisionRow{ID: uuid.NewString(), Slug: m.Slug, Revision: last.Revision + 1, ContentHash: m.Hash,
 			Title: m.Title, Summary: m.Summary, PublishedAt: at}
 		if actorID != "" {
@@ -151,7 +151,7 @@ func (s *Service) publishOnce(ctx context.Context, m *content.Module, actorID st
 
 // invalid is the error for a module that may not be published.
 func invalid(slug string, probs []content.Problem) error {
-	sortProblems(probs)
+	content.SortProblems(probs)
 	msg := fmt.Sprintf("module %q has %d problems; nothing was published", slug, len(probs))
 	if len(probs) == 1 {
 		p := probs[0]

@@ -15,7 +15,7 @@ import (
 func (s *Service) CheckUpload(slug string, files map[string][]byte) (*content.Module, []content.Problem) {
 	m, probs := s.checkFiles(slug, files)
 	probs = append(probs, s.catalogProblems(m)...)
-	sortProblems(probs)
+	content.SortProblems(probs)
 	return m, probs
 }
 

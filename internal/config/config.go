@@ -44,12 +44,11 @@ type Config struct {
 // default and how to apply a raw string to the Config.
 type setting struct {
 	flag, env, def, help string
-	secret               bool
 	apply                func(c *Config, v string) error
 }
 
 var settings = []setting{
-	{"addr", "UPSKILL_ADDR", ":8080", "listen address", false, func(c *Config, v string) error {
+	{"addr", "UPSKILL_ADDR", ":8080", "listen address", func(c *Config, v string) error {
 		_, port, err := net.SplitHostPort(v)
 		if err != nil {
 			return fmt.Errorf("want host:port, e.g. :8080")
@@ -62,8 +61,8 @@ var settings = []setting{
 		c.Addr = v
 		return nil
 	}},
-	{"data-dir", "UPSKILL_DATA_DIR", "./data", "directory for the SQLite file and generated keys", false, nonEmpty(func(c *Config, v string) { c.DataDir = v })},
-	{"database-url", "UPSKILL_DATABASE_URL", "", "SQLite path or postgres:// URL (default <data-dir>/upskill.db)", true, func(c *Config, v string) error {
+	{"data-dir", "UPSKILL_DATA_DIR", "./data", "directory for the SQLite file and generated keys", nonEmpty(func(c *Config, v string) { c.DataDir = v })},
+	{"database-url", "UPSKILL_DATABASE_URL", "", "SQLite path or postgres:// URL (default <data-dir>/upskill.db)", func(c *Config, v string) error {
 		// Anything else is a SQLite path, so a mistyped URL (mysql://…,
 		// postgress://…) would quietly start on a new, empty SQLite file
 		// named after it. The value may hold a password: never echo it.
@@ -76,11 +75,11 @@ var settings = []setting{
 		c.DatabaseURL = v
 		return nil
 	}},
-	{"content-dir", "UPSKILL_CONTENT_DIR", "./content", "modules imported at start (empty: none)", false, func(c *Config, v string) error {
+	{"content-dir", "UPSKILL_CONTENT_DIR", "./content", "modules imported at start (empty: none)", func(c *Config, v string) error {
 		c.ContentDir = v
 		return nil
 	}},
-	{"base-url", "UPSKILL_BASE_URL", "http://localhost:8080", "public URL; issuer of tokens and records", false, func(c *Config, v string) error {
+	{"base-url", "UPSKILL_BASE_URL", "http://localhost:8080", "public URL; issuer of tokens and records", func(c *Config, v string) error {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("want an absolute http(s) URL")
@@ -88,15 +87,15 @@ var settings = []setting{
 		c.BaseURL = strings.TrimRight(v, "/")
 		return nil
 	}},
-	{"admin-email", "UPSKILL_ADMIN_EMAIL", "", "first start: the admin's email", false, func(c *Config, v string) error {
+	{"admin-email", "UPSKILL_ADMIN_EMAIL", "", "first start: the admin's email", func(c *Config, v string) error {
 		c.AdminEmail = v
 		return nil
 	}},
-	{"admin-password", "UPSKILL_ADMIN_PASSWORD", "", "first start: the admin's password", true, func(c *Config, v string) error {
+	{"admin-password", "UPSKILL_ADMIN_PASSWORD", "", "first start: the admin's password", func(c *Config, v string) error {
 		c.AdminPassword = v
 		return nil
 	}},
-	{"cors-origins", "UPSKILL_CORS_ORIGINS", "", "comma-separated origins allowed by CORS", false, func(c *Config, v string) error {
+	{"cors-origins", "UPSKILL_CORS_ORIGINS", "", "comma-separated origins allowed by CORS", func(c *Config, v string) error {
 		c.CORSOrigins = splitList(v)
 		for _, o := range c.CORSOrigins {
 			u, err := url.Parse(o)
@@ -106,7 +105,7 @@ var settings = []setting{
 		}
 		return nil
 	}},
-	{"trusted-proxies", "UPSKILL_TRUSTED_PROXIES", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed", false, func(c *Config, v string) error {
+	{"trusted-proxies", "UPSKILL_TRUSTED_PROXIES", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed", func(c *Config, v string) error {
 		c.TrustedProxies = splitList(v)
 		for _, p := range c.TrustedProxies {
 			if net.ParseIP(p) == nil {
@@ -117,12 +116,12 @@ var settings = []setting{
 		}
 		return nil
 	}},
-	{"log-level", "UPSKILL_LOG_LEVEL", "info", "debug, info, warn or error", false, func(c *Config, v string) error {
+	{"log-level", "UPSKILL_LOG_LEVEL", "info", "debug, info, warn or error", func(c *Config, v string) error {
 		return c.LogLevel.UnmarshalText([]byte(v))
 	}},
-	{"log-format", "UPSKILL_LOG_FORMAT", "auto", "auto (JSON unless on a terminal), json or text", false, oneOf(func(c *Config, v string) { c.LogFormat = v }, "auto", "json", "text")},
-	{"shutdown-timeout", "UPSKILL_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may finish on shutdown", false, duration(func(c *Config, d time.Duration) { c.ShutdownTimeout = d })},
-	{"max-body-bytes", "UPSKILL_MAX_BODY_BYTES", "1048576", "default request body limit", false, func(c *Config, v string) error {
+	{"log-format", "UPSKILL_LOG_FORMAT", "auto", "auto (JSON unless on a terminal), json or text", oneOf(func(c *Config, v string) { c.LogFormat = v }, "auto", "json", "text")},
+	{"shutdown-timeout", "UPSKILL_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may finish on shutdown", duration(func(c *Config, d time.Duration) { c.ShutdownTimeout = d })},
+	{"max-body-bytes", "UPSKILL_MAX_BODY_BYTES", "1048576", "default request body limit", func(c *Config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1024 {
 			return fmt.Errorf("want a byte count of at least 1024")
@@ -130,25 +129,25 @@ var settings = []setting{
 		c.MaxBodyBytes = n
 		return nil
 	}},
-	{"metrics-token", "UPSKILL_METRICS_TOKEN", "", "when set, /metrics requires this bearer token", true, func(c *Config, v string) error {
+	{"metrics-token", "UPSKILL_METRICS_TOKEN", "", "when set, /metrics requires this bearer token", func(c *Config, v string) error {
 		c.MetricsToken = v
 		return nil
 	}},
-	{"access-token-ttl", "UPSKILL_ACCESS_TOKEN_TTL", "15m", "lifetime of access tokens", false, duration(func(c *Config, d time.Duration) { c.AccessTokenTTL = d })},
-	{"refresh-token-ttl", "UPSKILL_REFRESH_TOKEN_TTL", "720h", "lifetime of refresh tokens", false, duration(func(c *Config, d time.Duration) { c.RefreshTokenTTL = d })},
-	{"jwt-key-file", "UPSKILL_JWT_KEY_FILE", "", "Ed25519 PEM key signing access tokens (default <data-dir>/jwt-signing.pem, generated)", false, func(c *Config, v string) error {
+	{"access-token-ttl", "UPSKILL_ACCESS_TOKEN_TTL", "15m", "lifetime of access tokens", duration(func(c *Config, d time.Duration) { c.AccessTokenTTL = d })},
+	{"refresh-token-ttl", "UPSKILL_REFRESH_TOKEN_TTL", "720h", "lifetime of refresh tokens", duration(func(c *Config, d time.Duration) { c.RefreshTokenTTL = d })},
+	{"jwt-key-file", "UPSKILL_JWT_KEY_FILE", "", "Ed25519 PEM key signing access tokens (default <data-dir>/jwt-signing.pem, generated)", func(c *Config, v string) error {
 		c.JWTKeyFile = v
 		return nil
 	}},
-	{"jwt-verify-key-files", "UPSKILL_JWT_VERIFY_KEY_FILES", "", "comma-separated extra PEM keys that still verify access tokens (rotation)", false, func(c *Config, v string) error {
+	{"jwt-verify-key-files", "UPSKILL_JWT_VERIFY_KEY_FILES", "", "comma-separated extra PEM keys that still verify access tokens (rotation)", func(c *Config, v string) error {
 		c.JWTVerifyKeys = splitList(v)
 		return nil
 	}},
-	{"record-key-file", "UPSKILL_RECORD_KEY_FILE", "", "Ed25519 PEM key signing completion records (default <data-dir>/record-signing.pem, generated)", false, func(c *Config, v string) error {
+	{"record-key-file", "UPSKILL_RECORD_KEY_FILE", "", "Ed25519 PEM key signing completion records (default <data-dir>/record-signing.pem, generated)", func(c *Config, v string) error {
 		c.RecordKeyFile = v
 		return nil
 	}},
-	{"record-retired-key-files", "UPSKILL_RECORD_RETIRED_KEY_FILES", "", "comma-separated retired record keys still published in the JWKS", false, func(c *Config, v string) error {
+	{"record-retired-key-files", "UPSKILL_RECORD_RETIRED_KEY_FILES", "", "comma-separated retired record keys still published in the JWKS", func(c *Config, v string) error {
 		c.RecordOldKeys = splitList(v)
 		return nil
 	}},

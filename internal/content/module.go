@@ -6,6 +6,8 @@
 package content
 
 import (
+	"cmp"
+	"slices"
 	"time"
 )
 
@@ -15,6 +17,14 @@ type Problem struct {
 	File    string `json:"file"`
 	Line    int    `json:"line"`
 	Message string `json:"message"`
+}
+
+// SortProblems orders problems by file, then line, keeping the order in
+// which they were found within a line.
+func SortProblems(ps []Problem) {
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	})
 }
 
 // Topics lists every topic a module may name, in the order the format gives.

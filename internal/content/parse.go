@@ -1,11 +1,9 @@
 package content
 
 import (
-	"cmp"
 	"fmt"
 	"io/fs"
 	"regexp"
-	"slices"
 	"strconv"
 )
 
@@ -94,8 +92,6 @@ func Parse(fsys fs.FS, slug string, opt Options) (*Module, []Problem) {
 	if src, ok := files["quiz.md"]; ok {
 		p.mod.Quiz = p.quiz(src)
 	}
-	slices.SortStableFunc(p.probs, func(a, b Problem) int {
-		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
-	})
+	SortProblems(p.probs)
 	return p.mod, p.probs
 }

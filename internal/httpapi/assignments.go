@@ -31,6 +31,16 @@ type myAssignmentJSON struct {
 	Overdue     bool      `json:"overdue"`
 }
 
+func toAssignmentJSON(v assignments.View) assignmentJSON {
+	return assignmentJSON{ID: v.ID, UserID: v.UserID, Module: v.Module, DueAt: v.DueAt,
+		AssignedAt: v.AssignedAt, Status: v.Status, Overdue: v.Overdue}
+}
+
+func toMyAssignmentJSON(v assignments.View) myAssignmentJSON {
+	return myAssignmentJSON{Module: v.Module, ModuleTitle: v.ModuleTitle, DueAt: v.DueAt,
+		AssignedAt: v.AssignedAt, Status: v.Status, Overdue: v.Overdue}
+}
+
 func (s *Server) createAssignments(c *gin.Context) {
 	var in struct {
 		Module            string   `json:"module"`
@@ -80,12 +90,7 @@ func (s *Server) listAssignments(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := list[assignmentJSON]{Items: make([]assignmentJSON, 0, len(views)), NextCursor: next}
-	for _, v := range views {
-		out.Items = append(out.Items, assignmentJSON{ID: v.ID, UserID: v.UserID, Module: v.Module, DueAt: v.DueAt,
-			AssignedAt: v.AssignedAt, Status: v.Status, Overdue: v.Overdue})
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, listOf(views, next, toAssignmentJSON))
 }
 
 func (s *Server) deleteAssignment(c *gin.Context) {
@@ -107,12 +112,7 @@ func (s *Server) myAssignments(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := list[myAssignmentJSON]{Items: make([]myAssignmentJSON, 0, len(views)), NextCursor: next}
-	for _, v := range views {
-		out.Items = append(out.Items, myAssignmentJSON{Module: v.Module, ModuleTitle: v.ModuleTitle, DueAt: v.DueAt,
-			AssignedAt: v.AssignedAt, Status: v.Status, Overdue: v.Overdue})
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, listOf(views, next, toMyAssignmentJSON))
 }
 
 func (s *Server) listAssignmentRules(c *gin.Context) {

@@ -1,10 +1,8 @@
 package httpapi
 
 import (
-	"cmp"
 	"encoding/base64"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -82,9 +80,7 @@ func (s *Server) validateContent(c *gin.Context) {
 func (s *Server) checkUpload(slug string, files map[string][]byte, probs []content.Problem) []content.Problem {
 	_, more := s.Catalog.CheckUpload(slug, files)
 	probs = append(probs, more...)
-	slices.SortStableFunc(probs, func(a, b content.Problem) int {
-		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
-	})
+	content.SortProblems(probs)
 	if probs == nil {
 		probs = []content.Problem{}
 	}

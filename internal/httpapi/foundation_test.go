@@ -86,7 +86,7 @@ func TestOperationsRoutes(t *testing.T) {
 func TestReadyzWhenDatabaseIsDown(t *testing.T) {
 	s, _ := newFoundationServer(t, Options{})
 	c := apitest.NewClient(t, s.Handler())
-	s.db.Close()
+	s.DB.Close()
 	c.Get("/readyz").Want(t, http.StatusServiceUnavailable)
 	c.Get("/healthz").Want(t, http.StatusOK)
 }

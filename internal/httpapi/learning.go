@@ -86,11 +86,7 @@ func (s *Server) myEnrollments(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := list[progressJSON]{Items: make([]progressJSON, len(ps)), NextCursor: next}
-	for i, p := range ps {
-		out.Items[i] = toProgressJSON(p)
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, listOf(ps, next, toProgressJSON))
 }
 
 // attemptJSON is an Attempt of the contract: never a correct choice.

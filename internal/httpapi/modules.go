@@ -102,11 +102,7 @@ func (s *Server) listModules(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := list[moduleSummaryJSON]{Items: make([]moduleSummaryJSON, len(mods)), NextCursor: next}
-	for i, m := range mods {
-		out.Items[i] = toModuleSummary(m)
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, listOf(mods, next, toModuleSummary))
 }
 
 func (s *Server) getModule(c *gin.Context) {

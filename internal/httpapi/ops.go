@@ -14,7 +14,7 @@ func (s *Server) healthz(c *gin.Context) {
 }
 
 func (s *Server) readyz(c *gin.Context) {
-	if err := s.db.Ping(c.Request.Context()); err != nil {
+	if err := s.DB.Ping(c.Request.Context()); err != nil {
 		fail(c, &fault.Error{Code: fault.Unavailable, Message: "the database does not answer", Err: err})
 		return
 	}

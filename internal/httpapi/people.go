@@ -36,9 +36,20 @@ func toUserJSON(u identity.User) userJSON {
 		EmployeeID: u.EmployeeID, Roles: roles, Disabled: u.Disabled, CreatedAt: u.CreatedAt.UTC()}
 }
 
+// list is a page of a collection; Items is [] rather than null when empty.
 type list[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor"`
+}
+
+// listOf is the page items, each in its JSON shape, with the cursor of the
+// next page.
+func listOf[S, T any](items []S, next string, toJSON func(S) T) list[T] {
+	out := list[T]{Items: make([]T, len(items)), NextCursor: next}
+	for i, v := range items {
+		out.Items[i] = toJSON(v)
+	}
+	return out
 }
 
 func pageOf(c *gin.Context) (page.Request, error) {
@@ -176,11 +187,7 @@ func (s *Server) listUsers(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := list[userJSON]{Items: make([]userJSON, 0, len(users)), NextCursor: next}
-	for _, u := range users {
-		out.Items = append(out.Items, toUserJSON(u))
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, listOf(users, next, toUserJSON))
 }
 
 func (s *Server) getUser(c *gin.Context) {
@@ -257,7 +264,7 @@ func (s *Server) listAudit(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	events, next, err := audit.List(c.Request.Context(), s.db, f, p)
+	events, next, err := audit.List(c.Request.Context(), s.DB, f, p)
 	if err != nil {
 		fail(c, err)
 		return

@@ -70,11 +70,7 @@ func (s *Server) myRecords(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := list[recordJSON]{Items: make([]recordJSON, len(recs)), NextCursor: next}
-	for i, r := range recs {
-		out.Items[i] = toRecordJSON(r)
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, listOf(recs, next, toRecordJSON))
 }
 
 func (s *Server) revokeRecord(c *gin.Context) {

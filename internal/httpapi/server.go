@@ -47,8 +47,6 @@ type Deps struct {
 type Server struct {
 	Deps
 	opt     Options
-	log     *slog.Logger
-	db      *store.DB
 	engine  *gin.Engine
 	metrics *metrics
 	routes  []Route
@@ -83,8 +81,7 @@ func New(opt Options, deps Deps) (*Server, error) {
 	if opt.MaxBodyBytes <= 0 {
 		opt.MaxBodyBytes = 1 << 20
 	}
-	log, db := deps.Log, deps.DB
-	s := &Server{Deps: deps, opt: opt, log: log, db: db, metrics: newMetrics(db.Pools())}
+	s := &Server{Deps: deps, opt: opt, metrics: newMetrics(deps.DB.Pools())}
 	s.routes = s.routeTable()
 
 	e := gin.New()
@@ -101,7 +98,7 @@ func New(opt Options, deps Deps) (*Server, error) {
 			limits[r.Method+" "+ginPath(r.Path)] = r.MaxBody
 		}
 	}
-	e.Use(withRequestID(log), recovery(), accessLog(), s.metrics.middleware(),
+	e.Use(withRequestID(deps.Log), recovery(), accessLog(), s.metrics.middleware(),
 		securityHeaders(strings.HasPrefix(opt.BaseURL, "https://")), cors(opt.CORSOrigins),
 		storableURL(), limitBody(opt.MaxBodyBytes, limits))
 	e.NoRoute(func(c *gin.Context) {

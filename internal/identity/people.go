@@ -64,10 +64,7 @@ func (s *Service) CreateUser(ctx context.Context, actor Principal, in NewUser) (
 		u.EmployeeID = &id
 	}
 	if in.Password != "" {
-		if err := CheckPasswordPolicy(in.Password); err != nil {
-			return User{}, fieldErr("password", err)
-		}
-		h, err := s.hash(ctx, in.Password)
+		h, err := s.hashNewPassword(ctx, "password", in.Password)
 		if err != nil {
 			return User{}, err
 		}
@@ -162,10 +159,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, p 
 	}
 	var hash *string
 	if p.Password != nil {
-		if err := CheckPasswordPolicy(*p.Password); err != nil {
-			return User{}, fieldErr("password", err)
-		}
-		h, err := s.hash(ctx, *p.Password)
+		h, err := s.hashNewPassword(ctx, "password", *p.Password)
 		if err != nil {
 			return User{}, err
 		}

@@ -85,6 +85,15 @@ func (s *Service) hash(ctx context.Context, pw string) (string, error) {
 	return h, nil
 }
 
+// hashNewPassword checks pw against the password policy, naming field when
+// it fails, and hashes it.
+func (s *Service) hashNewPassword(ctx context.Context, field, pw string) (string, error) {
+	if err := CheckPasswordPolicy(pw); err != nil {
+		return "", fieldErr(field, err)
+	}
+	return s.hash(ctx, pw)
+}
+
 // verify checks pw against hash, or does the same work against a dummy
 // when there is no hash, so that timing does not reveal accounts.
 func (s *Service) verify(ctx context.Context, hash *string, pw string) (bool, error) {
@@ -114,7 +123,7 @@ func (s *Service) acquire(ctx context.Context) error {
 
 func (s *Service) release() { <-s.hashSlots }
 
-// ErrBadToken is the one answer for every unusable access token.
+// errBadToken is the one answer for every unusable access token.
 var errBadToken = fault.New(fault.Unauthorized, "the access token is missing, malformed, expired or not valid")
 
 // Authenticate turns an access token into the caller. The user is read on

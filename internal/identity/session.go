@@ -284,10 +284,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 		return fault.InvalidFields("the current password is incorrect",
 			fault.FieldError{Field: "current_password", Message: "incorrect"})
 	}
-	if err := CheckPasswordPolicy(next); err != nil {
-		return fault.InvalidFields(err.Error(), fault.FieldError{Field: "new_password", Message: err.Error()})
-	}
-	hash, err := s.hash(ctx, next)
+	hash, err := s.hashNewPassword(ctx, "new_password", next)
 	if err != nil {
 		return err
 	}

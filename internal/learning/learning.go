@@ -82,9 +82,8 @@ func New(db *store.DB, opt Options) *Service {
 	return &Service{db: db, catalog: opt.Catalog, signer: opt.Signer, now: opt.Now, random: opt.Random, log: opt.Log}
 }
 
-// clock returns the current time as stored: UTC, to the microsecond (what
-// PostgreSQL keeps).
-func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+// clock returns the current time as stored.
+func (s *Service) clock() time.Time { return store.Timestamp(s.now()) }
 
 // Problem types of the conflicts a client must tell apart; each is
 // urn:upskill:problem:<type> on the wire.

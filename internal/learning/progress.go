@@ -134,11 +134,9 @@ func (s *Service) Progress(ctx context.Context, userID, slug string) (ModuleProg
 // assignments package; only its user and module columns are read here), by
 // module slug.
 func (s *Service) Enrollments(ctx context.Context, userID string, p page.Request) ([]ModuleProgress, string, error) {
-	if p.Limit <= 0 {
-		p.Limit = page.DefaultLimit
-	}
+	p = p.OrDefault()
 	if p.Cursor != "" && !content.ValidSlug(p.Cursor) {
-		return nil, "", fault.New(fault.BadRequest, "cursor is not one this API issued")
+		return nil, "", page.ErrBadCursor
 	}
 	var slugs []string
 	err := s.db.R.WithContext(ctx).Raw(`SELECT module FROM (

@@ -104,15 +104,13 @@ func (s *Service) GetRecord(ctx context.Context, viewer identity.Principal, id s
 
 // ListRecords returns a page of userID's records, newest first.
 func (s *Service) ListRecords(ctx context.Context, userID string, p page.Request) ([]Record, string, error) {
-	if p.Limit <= 0 {
-		p.Limit = page.DefaultLimit
-	}
+	p = p.OrDefault()
 	q := s.db.R.WithContext(ctx).Where("user_id = ?", userID)
 	if p.Cursor != "" {
 		at, id, ok := strings.Cut(p.Cursor, "|")
 		t, err := time.Parse(time.RFC3339Nano, at)
 		if !ok || err != nil || !knownID(id) {
-			return nil, "", fault.New(fault.BadRequest, "cursor is not one this API issued")
+			return nil, "", page.ErrBadCursor
 		}
 		q = q.Where("issued_at < ? OR (issued_at = ? AND id < ?)", t, t, id)
 	}

@@ -22,6 +22,19 @@ type Request struct {
 	Cursor string // decoded: the key of the last item already seen
 }
 
+// ErrBadCursor answers a cursor that does not name a position this API
+// handed out.
+var ErrBadCursor = fault.New(fault.BadRequest, "cursor is not one this API issued")
+
+// OrDefault returns r with DefaultLimit when it sets no limit, as a
+// request built in code rather than by Parse may not.
+func (r Request) OrDefault() Request {
+	if r.Limit <= 0 {
+		r.Limit = DefaultLimit
+	}
+	return r
+}
+
 // Parse checks the raw limit and cursor query values.
 func Parse(limit, cursor string) (Request, error) {
 	r := Request{Limit: DefaultLimit}
@@ -38,7 +51,7 @@ func Parse(limit, cursor string) (Request, error) {
 		// Every key is text: one with invalid UTF-8 or a NUL could only be
 		// forged, and PostgreSQL would refuse it as a query parameter.
 		if err != nil || len(b) == 0 || !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
-			return r, &fault.Error{Code: fault.BadRequest, Message: "cursor is not one this API issued",
+			return r, &fault.Error{Code: fault.BadRequest, Message: ErrBadCursor.Message,
 				Fields: []fault.FieldError{{Field: "cursor", Message: "invalid cursor"}}}
 		}
 		r.Cursor = string(b)

@@ -45,7 +45,8 @@ func New(db *store.DB, opt Options) *Service {
 	return &Service{db: db, catalog: opt.Catalog, now: opt.Now, log: opt.Log}
 }
 
-func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+// clock is the current time as stored.
+func (s *Service) clock() time.Time { return store.Timestamp(s.now()) }
 
 // Format is an output format of the completions report.
 type Format string

@@ -68,38 +68,14 @@ func (s *Service) Summary(ctx context.Context, actor string, by GroupBy) ([]Grou
 		if !ok {
 			break
 		}
-		t := get(&r)
-		t.pairs++
-		if r.Assigned {
-			t.Assigned++
-		}
-		if r.Started {
-			t.Started++
-		}
-		if r.Status == assignments.Completed {
-			t.Completed++
-		}
-		if r.Overdue {
-			t.Overdue++
-		}
-		if r.BestScore != nil {
-			t.scored++
-			t.scoreSum += *r.BestScore
-		}
+		get(&r).add(r)
 	}
 	out := make([]Group, 0, len(tallies))
 	for _, t := range tallies {
 		if t.pairs == 0 {
 			continue // only time from learners not yet started: no row of the report
 		}
-		g := t.Group
-		g.CompletionRate = round(float64(t.Completed)/float64(t.pairs), 4)
-		if t.scored > 0 {
-			avg := round(float64(t.scoreSum)/float64(t.scored), 1)
-			g.AverageScore = &avg
-		}
-		g.LearningHours = round(float64(t.seconds)/3600, 2)
-		out = append(out, g)
+		out = append(out, t.group())
 	}
 	slices.SortFunc(out, func(a, b Group) int { return strings.Compare(a.Key, b.Key) })
 	if err := audit.Record(context.WithoutCancel(ctx), s.db.W, actor, audit.ReportExported, "summary",
@@ -107,6 +83,39 @@ func (s *Service) Summary(ctx context.Context, actor string, by GroupBy) ([]Grou
 		return nil, fault.Wrap(err, "could not audit the summary")
 	}
 	return out, nil
+}
+
+// add counts one row of the report.
+func (t *tally) add(r Row) {
+	t.pairs++
+	if r.Assigned {
+		t.Assigned++
+	}
+	if r.Started {
+		t.Started++
+	}
+	if r.Status == assignments.Completed {
+		t.Completed++
+	}
+	if r.Overdue {
+		t.Overdue++
+	}
+	if r.BestScore != nil {
+		t.scored++
+		t.scoreSum += *r.BestScore
+	}
+}
+
+// group is the tally's figures, rounded as Group documents them.
+func (t *tally) group() Group {
+	g := t.Group
+	g.CompletionRate = round(float64(t.Completed)/float64(t.pairs), 4)
+	if t.scored > 0 {
+		avg := round(float64(t.scoreSum)/float64(t.scored), 1)
+		g.AverageScore = &avg
+	}
+	g.LearningHours = round(float64(t.seconds)/3600, 2)
+	return g
 }
 
 func round(v float64, places int) float64 {

@@ -195,5 +195,10 @@ func IsUniqueViolation(err error) bool {
 	return errors.Is(err, gorm.ErrDuplicatedKey)
 }
 
+// Timestamp is t as the database keeps it: UTC, to the microsecond (what
+// PostgreSQL keeps), so a time compared with or returned beside a stored
+// one is the same on both databases.
+func Timestamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
 // IsNotFound reports whether err is gorm's record-not-found.
 func IsNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
