@@ -394,3 +394,24 @@ func TestAdminCannotLockThemselvesOut(t *testing.T) {
 	other := e.user(identity.RoleAdmin)
 	adminC.Patch("/api/v1/users/"+other.ID, map[string]any{"roles": []string{"learner"}}).Want(t, 200)
 }
+
+// A password hash made with older cost settings is upgraded at the next
+// sign-in, and the password keeps working.
+func TestLoginUpgradesOldHashes(t *testing.T) {
+	e := newTestEnv(t)
+	u := e.user()
+	older := cheapParams
+	older.Time = 2
+	old, err := older.Hash(rand.Reader, e.password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.db.W.Table("users").Where("id = ?", u.ID).Update("password_hash", old)
+	e.login(u.Email, e.password)
+	var stored string
+	e.db.R.Table("users").Where("id = ?", u.ID).Select("password_hash").Scan(&stored)
+	if stored == old || cheapParams.NeedsRehash(stored) {
+		t.Fatalf("hash not upgraded: %s", stored)
+	}
+	e.login(u.Email, e.password)
+}

@@ -47,7 +47,7 @@ func fail(c *gin.Context, err error) {
 	detail := e.Message
 	if status >= 500 {
 		loggerFrom(c).ErrorContext(c.Request.Context(), "request failed",
-			slog.String("request_id", requestID(c)), slog.String("error", err.Error()))
+			slog.String("error", err.Error())) // the logger already carries request_id
 		if e.Code == fault.Internal {
 			detail = "an unexpected error occurred; quote the request id when reporting it"
 		}

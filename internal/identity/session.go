@@ -95,10 +95,23 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 		}
 		return Session{}, errBadLogin
 	}
+	// A hash made with older cost settings is upgraded while the password
+	// is at hand; failing to do so never fails the sign-in.
+	var rehashed *string
+	if s.params.NeedsRehash(*u.PasswordHash) {
+		if h, err := s.hash(ctx, password); err == nil {
+			rehashed = &h
+		}
+	}
 	var sess Session
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Where("key = ?", keys[0]).Delete(&throttleRow{}).Error; err != nil {
 			return err
+		}
+		if rehashed != nil {
+			if err := tx.Model(&User{}).Where("id = ?", u.ID).Update("password_hash", *rehashed).Error; err != nil {
+				return err
+			}
 		}
 		var err error
 		sess, err = s.openSession(tx, u, uuid.NewString())
