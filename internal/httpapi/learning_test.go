@@ -126,6 +126,14 @@ func finishLessons(t *testing.T, c *apitest.Client, slug string) progressBody {
 	return p
 }
 
+// openAttempt opens a quiz attempt on slug.
+func openAttempt(t *testing.T, c *apitest.Client, slug string) attemptBody {
+	t.Helper()
+	var a attemptBody
+	c.Post("/api/v1/modules/"+slug+"/attempts", nil).Want(t, http.StatusCreated).Decode(t, &a)
+	return a
+}
+
 // The learner's whole way, through the real router, every answer checked
 // against api/openapi.yaml: lessons, quiz, record, verification, PDF.
 func TestLearnerJourney(t *testing.T) {
@@ -166,8 +174,7 @@ func TestLearnerJourney(t *testing.T) {
 			t.Fatalf("enrollments = %+v", enrolled)
 		}
 
-		var a attemptBody
-		c.Post("/api/v1/modules/fair-ai/attempts", nil).Want(t, http.StatusCreated).Decode(t, &a)
+		a := openAttempt(t, c, "fair-ai")
 		var again attemptBody
 		c.Post("/api/v1/modules/fair-ai/attempts", nil).Want(t, http.StatusOK).Decode(t, &again)
 		if again.ID != a.ID || len(a.Questions) != 3 {
@@ -300,8 +307,7 @@ func TestExpiryAndRecertificationOverHTTP(t *testing.T) {
 	trainer.Put("/api/v1/modules/fair-ai", course("Fair AI", "valid_for: 30d")).Want(t, http.StatusCreated)
 	c, me := e.as(identity.RoleLearner)
 	finishLessons(t, c, "fair-ai")
-	var a attemptBody
-	c.Post("/api/v1/modules/fair-ai/attempts", nil).Want(t, http.StatusCreated).Decode(t, &a)
+	a := openAttempt(t, c, "fair-ai")
 	var first resultBody
 	c.Post("/api/v1/attempts/"+a.ID+"/submit", a.answersFor(true)).Want(t, http.StatusOK).Decode(t, &first)
 	if first.Completion == nil || *first.Completion.ExpiresAt != "2026-04-01T09:00:00Z" {
@@ -346,8 +352,7 @@ func TestPrerequisitesOverHTTP(t *testing.T) {
 		t.Fatalf("attempt before the prerequisite: %s", typ)
 	}
 	finishLessons(t, c, "fair-ai")
-	var a attemptBody
-	c.Post("/api/v1/modules/fair-ai/attempts", nil).Want(t, http.StatusCreated).Decode(t, &a)
+	a := openAttempt(t, c, "fair-ai")
 	c.Post("/api/v1/attempts/"+a.ID+"/submit", a.answersFor(true)).Want(t, http.StatusOK)
 	c.Put("/api/v1/modules/fair-ai-2/lessons/intro/progress", map[string]any{"completed": true}).Want(t, http.StatusOK)
 }
@@ -377,8 +382,7 @@ func TestRevisionSwitchOverHTTP(t *testing.T) {
 		c.Put("/api/v1/modules/fair-ai/lessons/"+l+"/progress", map[string]any{"completed": true}).Want(t, http.StatusOK)
 	}
 	c.Put("/api/v1/modules/fair-ai/lessons/practice/progress", map[string]any{"completed": true}).Want(t, http.StatusNotFound)
-	var a attemptBody
-	c.Post("/api/v1/modules/fair-ai/attempts", nil).Want(t, http.StatusCreated).Decode(t, &a)
+	a := openAttempt(t, c, "fair-ai")
 	var res resultBody
 	c.Post("/api/v1/attempts/"+a.ID+"/submit", a.answersFor(true)).Want(t, http.StatusOK).Decode(t, &res)
 	if a.Revision != 2 || res.Completion == nil || res.Completion.Revision != 2 || res.Completion.ModuleTitle != "Fair AI, second edition" {
@@ -505,8 +509,7 @@ func TestSubmitProblemDetailFitsEveryMistake(t *testing.T) {
 	trainer.Put("/api/v1/modules/fair-ai", course("Fair AI")).Want(t, http.StatusCreated)
 	c, _ := e.as(identity.RoleLearner)
 	finishLessons(t, c, "fair-ai")
-	var a attemptBody
-	c.Post("/api/v1/modules/fair-ai/attempts", nil).Want(t, http.StatusCreated).Decode(t, &a)
+	a := openAttempt(t, c, "fair-ai")
 	var single string
 	var two []string
 	for _, q := range a.Questions {

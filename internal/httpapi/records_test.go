@@ -24,8 +24,7 @@ func TestVerifyRefusesForgedAndAlteredCredentials(t *testing.T) {
 	trainer.Put("/api/v1/modules/fair-ai", course("Fair AI")).Want(t, http.StatusCreated)
 	c, _ := e.as(identity.RoleLearner)
 	finishLessons(t, c, "fair-ai")
-	var a attemptBody
-	c.Post("/api/v1/modules/fair-ai/attempts", nil).Want(t, http.StatusCreated).Decode(t, &a)
+	a := openAttempt(t, c, "fair-ai")
 	var res resultBody
 	c.Post("/api/v1/attempts/"+a.ID+"/submit", a.answersFor(true)).Want(t, http.StatusOK).Decode(t, &res)
 	cred := res.Completion.Credential
@@ -151,8 +150,7 @@ func TestVerifyPageForBrowsers(t *testing.T) {
 	adminC.Patch("/api/v1/users/"+learner.ID, map[string]any{"name": "Zoë <b>Bold</b>"}).Want(t, http.StatusOK)
 	c := e.c.As(e.token(learner))
 	finishLessons(t, c, "fair-ai")
-	var a attemptBody
-	c.Post("/api/v1/modules/fair-ai/attempts", nil).Want(t, http.StatusCreated).Decode(t, &a)
+	a := openAttempt(t, c, "fair-ai")
 	var res resultBody
 	c.Post("/api/v1/attempts/"+a.ID+"/submit", a.answersFor(true)).Want(t, http.StatusOK).Decode(t, &res)
 	url := "/api/v1/records/" + res.Completion.ID + "/verify"
