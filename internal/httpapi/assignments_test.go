@@ -181,8 +181,7 @@ func TestAssignmentsAPI(t *testing.T) {
 // through the API, imported, or moved there, due from the day they join.
 func TestStandingRulesAPI(t *testing.T) {
 	e := newTestEnv(t)
-	trainer, _ := e.as(identity.RoleTrainer)
-	trainer.Put("/api/v1/modules/fair-ai", course("Fair AI")).Want(t, http.StatusCreated)
+	publishCourse(t, e, "fair-ai", "Fair AI")
 	hrC, hrUser := e.as(identity.RoleHR)
 	hrC.Post("/api/v1/assignments", map[string]any{"module": "fair-ai", "departments": []string{"Brand"},
 		"include_new_members": true}).Want(t, http.StatusUnprocessableEntity)

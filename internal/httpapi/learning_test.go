@@ -126,6 +126,13 @@ func finishLessons(t *testing.T, c *apitest.Client, slug string) progressBody {
 	return p
 }
 
+// publishCourse publishes the test course as slug, as a trainer would.
+func publishCourse(t *testing.T, e *testEnv, slug, title string, front ...string) {
+	t.Helper()
+	trainer, _ := e.as(identity.RoleTrainer)
+	trainer.Put("/api/v1/modules/"+slug, course(title, front...)).Want(t, http.StatusCreated)
+}
+
 // openAttempt opens a quiz attempt on slug.
 func openAttempt(t *testing.T, c *apitest.Client, slug string) attemptBody {
 	t.Helper()
@@ -339,9 +346,8 @@ func TestExpiryAndRecertificationOverHTTP(t *testing.T) {
 
 func TestPrerequisitesOverHTTP(t *testing.T) {
 	e := newTestEnv(t)
-	trainer, _ := e.as(identity.RoleTrainer)
-	trainer.Put("/api/v1/modules/fair-ai", course("Fair AI")).Want(t, http.StatusCreated)
-	trainer.Put("/api/v1/modules/fair-ai-2", course("Fair AI 2", "prerequisites: [fair-ai]")).Want(t, http.StatusCreated)
+	publishCourse(t, e, "fair-ai", "Fair AI")
+	publishCourse(t, e, "fair-ai-2", "Fair AI 2", "prerequisites: [fair-ai]")
 	c, _ := e.as(identity.RoleLearner)
 
 	res := c.Put("/api/v1/modules/fair-ai-2/lessons/intro/progress", map[string]any{"completed": true}).Want(t, http.StatusConflict).Map(t)
@@ -362,8 +368,7 @@ func TestPrerequisitesOverHTTP(t *testing.T) {
 // record names the new revision.
 func TestRevisionSwitchOverHTTP(t *testing.T) {
 	e := newTestEnv(t)
-	trainer, _ := e.as(identity.RoleTrainer)
-	trainer.Put("/api/v1/modules/fair-ai", course("Fair AI")).Want(t, http.StatusCreated)
+	publishCourse(t, e, "fair-ai", "Fair AI")
 	c, _ := e.as(identity.RoleLearner)
 	for _, l := range []string{"intro", "practice"} {
 		c.Put("/api/v1/modules/fair-ai/lessons/"+l+"/progress", map[string]any{"completed": true}).Want(t, http.StatusOK)
@@ -372,6 +377,7 @@ func TestRevisionSwitchOverHTTP(t *testing.T) {
 	files := v2["files"].(map[string]string)
 	delete(files, "lessons/02-practice.md")
 	files["lessons/02-cases.md"] = "# Cases\n\nThree real cases.\n"
+	trainer, _ := e.as(identity.RoleTrainer)
 	trainer.Put("/api/v1/modules/fair-ai", v2).Want(t, http.StatusCreated)
 
 	p := progressOf(t, c.Get("/api/v1/modules/fair-ai/progress").Want(t, http.StatusOK))
@@ -450,8 +456,7 @@ func TestRacingAttemptsOverHTTP(t *testing.T) {
 // tells which choice is right.
 func TestNothingRevealsTheAnswerBeforeSubmission(t *testing.T) {
 	e := newTestEnv(t)
-	trainer, _ := e.as(identity.RoleTrainer)
-	trainer.Put("/api/v1/modules/fair-ai", course("Fair AI")).Want(t, http.StatusCreated)
+	publishCourse(t, e, "fair-ai", "Fair AI")
 	c, _ := e.as(identity.RoleLearner)
 	finishLessons(t, c, "fair-ai")
 	var said []string
@@ -505,8 +510,7 @@ func TestNothingRevealsTheAnswerBeforeSubmission(t *testing.T) {
 // the answers do not fit and the errors say why.
 func TestSubmitProblemDetailFitsEveryMistake(t *testing.T) {
 	e := newTestEnv(t)
-	trainer, _ := e.as(identity.RoleTrainer)
-	trainer.Put("/api/v1/modules/fair-ai", course("Fair AI")).Want(t, http.StatusCreated)
+	publishCourse(t, e, "fair-ai", "Fair AI")
 	c, _ := e.as(identity.RoleLearner)
 	finishLessons(t, c, "fair-ai")
 	a := openAttempt(t, c, "fair-ai")

@@ -20,8 +20,7 @@ import (
 // A forged or altered credential is refused by POST /records/verify.
 func TestVerifyRefusesForgedAndAlteredCredentials(t *testing.T) {
 	e := newTestEnv(t)
-	trainer, _ := e.as(identity.RoleTrainer)
-	trainer.Put("/api/v1/modules/fair-ai", course("Fair AI")).Want(t, http.StatusCreated)
+	publishCourse(t, e, "fair-ai", "Fair AI")
 	c, _ := e.as(identity.RoleLearner)
 	finishLessons(t, c, "fair-ai")
 	a := openAttempt(t, c, "fair-ai")
@@ -108,8 +107,7 @@ func decodeSegment(seg string, v any) error {
 func TestLearningRoutesRefuseHostileInput(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newTestEnvOn(t, db)
-		trainer, _ := e.as(identity.RoleTrainer)
-		trainer.Put("/api/v1/modules/fair-ai", course("Fair AI")).Want(t, http.StatusCreated)
+		publishCourse(t, e, "fair-ai", "Fair AI")
 		c, _ := e.as(identity.RoleLearner)
 		adminC, _ := e.as(identity.RoleAdmin)
 		nul := base64.RawURLEncoding.EncodeToString([]byte("\x00"))
@@ -143,8 +141,7 @@ func TestLearningRoutesRefuseHostileInput(t *testing.T) {
 // clients keep getting JSON.
 func TestVerifyPageForBrowsers(t *testing.T) {
 	e := newTestEnv(t)
-	trainer, _ := e.as(identity.RoleTrainer)
-	trainer.Put("/api/v1/modules/fair-ai", course("Fair AI")).Want(t, http.StatusCreated)
+	publishCourse(t, e, "fair-ai", "Fair AI")
 	adminC, _ := e.as(identity.RoleAdmin)
 	learner := e.user()
 	adminC.Patch("/api/v1/users/"+learner.ID, map[string]any{"name": "Zoë <b>Bold</b>"}).Want(t, http.StatusOK)

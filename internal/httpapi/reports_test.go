@@ -231,8 +231,7 @@ func TestCompletionsReportBadParameters(t *testing.T) {
 // Names and departments that start like a formula come out as text.
 func TestCompletionsReportNeutralisesFormulas(t *testing.T) {
 	e := newTestEnv(t)
-	trainer, _ := e.as(identity.RoleTrainer)
-	trainer.Put("/api/v1/modules/fair-ai", course("Fair AI")).Want(t, http.StatusCreated)
+	publishCourse(t, e, "fair-ai", "Fair AI")
 	hrC, _ := e.as(identity.RoleHR)
 	var ids []string
 	for i, ch := range []string{"=", "+", "-", "@"} {
@@ -271,8 +270,7 @@ func TestCompletionsReportNeutralisesFormulas(t *testing.T) {
 // the report instead of staying overdue for ever.
 func TestCompletionsReportLeavesOutDisabledPeople(t *testing.T) {
 	e := newTestEnv(t)
-	trainer, _ := e.as(identity.RoleTrainer)
-	trainer.Put("/api/v1/modules/fair-ai", course("Fair AI")).Want(t, http.StatusCreated)
+	publishCourse(t, e, "fair-ai", "Fair AI")
 	hrC, _ := e.as(identity.RoleHR)
 	adminC, _ := e.as(identity.RoleAdmin)
 	stays, leaves := e.userIn("Brand"), e.userIn("Brand")
