@@ -33,6 +33,8 @@ const (
 	AssignmentDelete = "assignment.deleted"
 	ReportExported   = "report.exported"
 	RecordRevoked    = "record.revoked"
+	// DeliveryRetried puts a failed outbound delivery back in the queue.
+	DeliveryRetried = "delivery.retried"
 	// AssignmentRuleDeleted ends a standing rule (assignments it made stay).
 	AssignmentRuleDeleted = "assignment_rule.deleted"
 )

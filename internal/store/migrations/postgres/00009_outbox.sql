@@ -1,0 +1,43 @@
+-- +goose Up
+-- The outbox: every message upskill sends to the outside world (mail now;
+-- webhooks and xAPI later) is first a row here, written in the same
+-- transaction as the change that causes it, then delivered by the
+-- dispatcher (internal/outbox) at least once.
+--
+--   target        who delivers it: "mail", "webhook", ...
+--   kind          what it is, for that deliverer: "invitation", "digest", ...
+--   ordering_key  rows with one (target, ordering_key) go out in id order:
+--                 a row waits while an earlier one for the same key is pending
+--   payload       JSON of ids only, never a rendered message or a live token
+--   dedup_key     when set, a second row with the same key is never written
+--                 ("never the same reminder twice")
+--   status        pending (including in flight), delivered, failed (gave up;
+--                 an admin may retry it)
+--   locked_until  a claim: the worker named by locked_by holds the row until
+--                 then; a crashed worker's claim simply runs out
+
+CREATE TABLE outbox (
+    id              BIGSERIAL PRIMARY KEY,
+    target          TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    ordering_key    TEXT NOT NULL,
+    payload         TEXT NOT NULL DEFAULT '{}',
+    dedup_key       TEXT UNIQUE,
+    status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT NOT NULL DEFAULT '',
+    created_at      TIMESTAMPTZ NOT NULL,
+    next_attempt_at TIMESTAMPTZ NOT NULL,
+    give_up_at      TIMESTAMPTZ NOT NULL,
+    last_attempt_at TIMESTAMPTZ,
+    delivered_at    TIMESTAMPTZ,
+    locked_until    TIMESTAMPTZ,
+    locked_by       TEXT NOT NULL DEFAULT ''
+);
+-- The dispatcher's claim: pending rows that are due.
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+-- Ordering: is there an earlier pending row for this target and key?
+CREATE INDEX outbox_order ON outbox (target, ordering_key, id);
+
+-- +goose Down
+DROP TABLE outbox;
