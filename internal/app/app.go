@@ -22,6 +22,7 @@ import (
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/learning"
+	"github.com/upskill/upskill/internal/outbox"
 	"github.com/upskill/upskill/internal/records"
 	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
@@ -41,6 +42,8 @@ type App struct {
 	// Assignments and Reports serve HR.
 	Assignments *assignments.Service
 	Reports     *reports.Service
+	// Outbox delivers what the domain enqueued (mail); it runs in Serve.
+	Outbox *outbox.Dispatcher
 	// Handler is what Serve answers with; Open sets it to HTTP.Handler().
 	Handler http.Handler
 	// stopBackground ends background work (catalog refresh) before Close
@@ -123,14 +126,17 @@ func (a *App) build(ctx context.Context) error {
 	})
 	a.Assignments = assignments.New(a.DB, assignments.Options{Catalog: assignments.CatalogOf(a.Catalog), Log: a.Log})
 	a.Reports = reports.New(a.DB, reports.Options{Catalog: assignments.CatalogOf(a.Catalog), Log: a.Log})
+	a.Outbox = outbox.NewDispatcher(a.DB, outbox.Options{Log: a.Log})
 	a.HTTP, err = httpapi.New(httpapi.Options{
 		BaseURL:        cfg.BaseURL,
 		CORSOrigins:    cfg.CORSOrigins,
 		TrustedProxies: cfg.TrustedProxies,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		MetricsToken:   cfg.MetricsToken,
+		OutboxGiveUp:   cfg.OutboxGiveUp,
 	}, httpapi.Deps{DB: a.DB, Log: a.Log, Identity: a.Identity, RecordKeys: a.RecordKeys,
-		Catalog: a.Catalog, Learning: a.Learning, Assignments: a.Assignments, Reports: a.Reports})
+		Catalog: a.Catalog, Learning: a.Learning, Assignments: a.Assignments, Reports: a.Reports,
+		Outbox: a.Outbox})
 	return err
 }
 
@@ -201,6 +207,17 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// The outbox stops with the server: deliveries in flight finish, and
+	// rows claimed but not started are released for another replica.
+	octx, stopOutbox := context.WithCancel(ctx)
+	outboxDone := make(chan struct{})
+	go func() {
+		defer close(outboxDone)
+		if err := a.Outbox.Run(octx); err != nil {
+			a.Log.Error("outbox stopped", "err", err)
+		}
+	}()
+	defer func() { stopOutbox(); <-outboxDone }()
 	a.Log.Info("listening", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:

@@ -38,6 +38,9 @@ type Config struct {
 	JWTVerifyKeys   []string
 	RecordKeyFile   string
 	RecordOldKeys   []string
+	// OutboxGiveUp is how long the outbox keeps retrying a delivery before
+	// it marks it failed.
+	OutboxGiveUp time.Duration
 }
 
 // setting describes one configuration value: its flag, its variable, its
@@ -120,6 +123,7 @@ var settings = []setting{
 		return c.LogLevel.UnmarshalText([]byte(v))
 	}},
 	{"log-format", "UPSKILL_LOG_FORMAT", "auto", "auto (JSON unless on a terminal), json or text", oneOf(func(c *Config, v string) { c.LogFormat = v }, "auto", "json", "text")},
+	{"outbox-give-up", "UPSKILL_OUTBOX_GIVE_UP", "48h", "how long outbound deliveries (mail) are retried before they are marked failed", duration(func(c *Config, d time.Duration) { c.OutboxGiveUp = d })},
 	{"shutdown-timeout", "UPSKILL_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may finish on shutdown", duration(func(c *Config, d time.Duration) { c.ShutdownTimeout = d })},
 	{"max-body-bytes", "UPSKILL_MAX_BODY_BYTES", "1048576", "default request body limit", func(c *Config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)

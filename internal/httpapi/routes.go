@@ -39,6 +39,8 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodPatch, Path: "/api/v1/users/{id}", Access: roles(hr, admin), handle: s.patchUser},
 		{Method: http.MethodPost, Path: "/api/v1/users/import", Access: roles(hr, admin), MaxBody: 32 << 20, handle: s.importUsers},
 		{Method: http.MethodGet, Path: "/api/v1/audit", Access: roles(admin), handle: s.listAudit},
+		{Method: http.MethodGet, Path: "/api/v1/admin/deliveries", Access: roles(admin), handle: s.listDeliveries},
+		{Method: http.MethodPost, Path: "/api/v1/admin/deliveries/{id}/retry", Access: roles(admin), handle: s.retryDelivery},
 
 		// Catalog
 		{Method: http.MethodGet, Path: "/api/v1/modules", Access: signedIn, handle: s.listModules},

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/learning"
+	"github.com/upskill/upskill/internal/outbox"
 	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
 )
@@ -27,6 +29,8 @@ type Options struct {
 	TrustedProxies []string
 	MaxBodyBytes   int64
 	MetricsToken   string
+	// OutboxGiveUp is how long a delivery an admin retries has to succeed.
+	OutboxGiveUp time.Duration
 }
 
 // Deps are the domain services the handlers call.
@@ -41,6 +45,9 @@ type Deps struct {
 	// completions report and the summary.
 	Assignments *assignments.Service
 	Reports     *reports.Service
+	// Outbox is woken when an admin retries a delivery; nil in processes
+	// that do not deliver.
+	Outbox *outbox.Dispatcher
 }
 
 // Server is the HTTP API. Build it with New and serve Handler.
