@@ -127,6 +127,9 @@ func (a *App) build(ctx context.Context) error {
 	a.Assignments = assignments.New(a.DB, assignments.Options{Catalog: assignments.CatalogOf(a.Catalog), Log: a.Log})
 	a.Reports = reports.New(a.DB, reports.Options{Catalog: assignments.CatalogOf(a.Catalog), Log: a.Log})
 	a.Outbox = outbox.NewDispatcher(a.DB, outbox.Options{Log: a.Log})
+	if err := a.wireMail(ctx); err != nil {
+		return err
+	}
 	a.HTTP, err = httpapi.New(httpapi.Options{
 		BaseURL:        cfg.BaseURL,
 		CORSOrigins:    cfg.CORSOrigins,

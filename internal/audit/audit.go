@@ -35,6 +35,11 @@ const (
 	RecordRevoked    = "record.revoked"
 	// DeliveryRetried puts a failed outbound delivery back in the queue.
 	DeliveryRetried = "delivery.retried"
+	// Invitations and password resets.
+	UserInvited        = "user.invited"
+	InvitationAccepted = "user.invitation_accepted"
+	ResetRequested     = "auth.password_reset_requested"
+	PasswordReset      = "user.password_reset"
 	// AssignmentRuleDeleted ends a standing rule (assignments it made stay).
 	AssignmentRuleDeleted = "assignment_rule.deleted"
 )

@@ -41,6 +41,12 @@ type Config struct {
 	// OutboxGiveUp is how long the outbox keeps retrying a delivery before
 	// it marks it failed.
 	OutboxGiveUp time.Duration
+	// SMTPURL is the mail relay (secret: may hold a password); empty means
+	// no mail is sent. SMTPURLFile names a file holding it instead.
+	SMTPURL     string
+	SMTPURLFile string
+	MailFrom    string
+	OrgName     string
 }
 
 // setting describes one configuration value: its flag, its variable, its
@@ -123,6 +129,19 @@ var settings = []setting{
 		return c.LogLevel.UnmarshalText([]byte(v))
 	}},
 	{"log-format", "UPSKILL_LOG_FORMAT", "auto", "auto (JSON unless on a terminal), json or text", oneOf(func(c *Config, v string) { c.LogFormat = v }, "auto", "json", "text")},
+	{"smtp-url", "UPSKILL_SMTP_URL", "", "mail relay: smtp://user:pass@host:587 (STARTTLS), smtps://…:465, ?tls=none for a local relay; empty: no mail", func(c *Config, v string) error {
+		c.SMTPURL = v
+		return nil
+	}},
+	{"smtp-url-file", "UPSKILL_SMTP_URL_FILE", "", "file holding UPSKILL_SMTP_URL (a secret)", func(c *Config, v string) error {
+		c.SMTPURLFile = v
+		return nil
+	}},
+	{"mail-from", "UPSKILL_MAIL_FROM", "", "sender of mail, e.g. \"Training <training@example.com>\" (required with a mail relay)", func(c *Config, v string) error {
+		c.MailFrom = v
+		return nil
+	}},
+	{"org-name", "UPSKILL_ORG_NAME", "Your company", "the company's name in mail", nonEmpty(func(c *Config, v string) { c.OrgName = v })},
 	{"outbox-give-up", "UPSKILL_OUTBOX_GIVE_UP", "48h", "how long outbound deliveries (mail) are retried before they are marked failed", duration(func(c *Config, d time.Duration) { c.OutboxGiveUp = d })},
 	{"shutdown-timeout", "UPSKILL_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may finish on shutdown", duration(func(c *Config, d time.Duration) { c.ShutdownTimeout = d })},
 	{"max-body-bytes", "UPSKILL_MAX_BODY_BYTES", "1048576", "default request body limit", func(c *Config, v string) error {

@@ -22,6 +22,7 @@ const (
 	TooLarge     Code = "too_large"     // body over the limit
 	Unsupported  Code = "unsupported"   // wrong media type
 	TooMany      Code = "too_many"      // throttled
+	Gone         Code = "gone"          // existed, but is used up or expired for good
 	Unavailable  Code = "unavailable"   // a dependency is down
 	Internal     Code = "internal"      // a bug or an unexpected failure
 	NotModified  Code = "not_modified"  // conditional request matched (never written as a problem)

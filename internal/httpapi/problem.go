@@ -27,6 +27,7 @@ var statusOf = map[fault.Code]int{
 	fault.TooLarge:     http.StatusRequestEntityTooLarge,
 	fault.Unsupported:  http.StatusUnsupportedMediaType,
 	fault.TooMany:      http.StatusTooManyRequests,
+	fault.Gone:         http.StatusGone,
 	fault.Unavailable:  http.StatusServiceUnavailable,
 	fault.Internal:     http.StatusInternalServerError,
 	fault.NotModified:  http.StatusNotModified,

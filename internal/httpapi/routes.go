@@ -31,6 +31,9 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodPost, Path: "/api/v1/auth/logout", Access: public, handle: s.logout},
 		{Method: http.MethodGet, Path: "/api/v1/me", Access: signedIn, handle: s.me},
 		{Method: http.MethodPut, Path: "/api/v1/me/password", Access: signedIn, handle: s.changePassword},
+		{Method: http.MethodPost, Path: "/api/v1/auth/accept-invite", Access: public, handle: s.acceptInvite},
+		{Method: http.MethodPost, Path: "/api/v1/auth/forgot-password", Access: public, handle: s.forgotPassword},
+		{Method: http.MethodPost, Path: "/api/v1/auth/reset-password", Access: public, handle: s.resetPassword},
 
 		// People
 		{Method: http.MethodPost, Path: "/api/v1/users", Access: roles(hr, admin), handle: s.createUser},
@@ -38,6 +41,8 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/users/{id}", Access: roles(hr, admin), handle: s.getUser},
 		{Method: http.MethodPatch, Path: "/api/v1/users/{id}", Access: roles(hr, admin), handle: s.patchUser},
 		{Method: http.MethodPost, Path: "/api/v1/users/import", Access: roles(hr, admin), MaxBody: 32 << 20, handle: s.importUsers},
+		{Method: http.MethodPost, Path: "/api/v1/users/invite", Access: roles(hr, admin), handle: s.inviteUsers},
+		{Method: http.MethodPost, Path: "/api/v1/users/{id}/invite", Access: roles(hr, admin), handle: s.inviteUser},
 		{Method: http.MethodGet, Path: "/api/v1/audit", Access: roles(admin), handle: s.listAudit},
 		{Method: http.MethodGet, Path: "/api/v1/admin/deliveries", Access: roles(admin), handle: s.listDeliveries},
 		{Method: http.MethodPost, Path: "/api/v1/admin/deliveries/{id}/retry", Access: roles(admin), handle: s.retryDelivery},

@@ -41,6 +41,8 @@ type Service struct {
 	// OnMembership is called inside the transaction that creates users or
 	// changes their department, so standing assignments can follow them.
 	OnMembership func(ctx context.Context, tx *gorm.DB, userIDs []string) error
+	// Mail connects invitations and password resets to outbound mail.
+	Mail MailHooks
 }
 
 // Options configure a Service.

@@ -17,7 +17,7 @@
 --                 then; a crashed worker's claim simply runs out
 
 CREATE TABLE outbox (
-    id              BIGSERIAL PRIMARY KEY,
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
     target          TEXT NOT NULL,
     kind            TEXT NOT NULL,
     ordering_key    TEXT NOT NULL,
@@ -26,12 +26,12 @@ CREATE TABLE outbox (
     status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
     attempts        INTEGER NOT NULL DEFAULT 0,
     last_error      TEXT NOT NULL DEFAULT '',
-    created_at      TIMESTAMPTZ NOT NULL,
-    next_attempt_at TIMESTAMPTZ NOT NULL,
-    give_up_at      TIMESTAMPTZ NOT NULL,
-    last_attempt_at TIMESTAMPTZ,
-    delivered_at    TIMESTAMPTZ,
-    locked_until    TIMESTAMPTZ,
+    created_at      DATETIME NOT NULL,
+    next_attempt_at DATETIME NOT NULL,
+    give_up_at      DATETIME NOT NULL,
+    last_attempt_at DATETIME,
+    delivered_at    DATETIME,
+    locked_until    DATETIME,
     locked_by       TEXT NOT NULL DEFAULT ''
 );
 -- The dispatcher's claim: pending rows that are due.
@@ -39,5 +39,19 @@ CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
 -- Ordering: is there an earlier pending row for this target and key?
 CREATE INDEX outbox_order ON outbox (target, ordering_key, id);
 
+-- One-time tokens sent by mail: invitations (7 days) and password resets
+-- (1 hour). Only a hash is kept; a newer token of the same purpose deletes
+-- the unused older one, and a used token keeps used_at.
+CREATE TABLE user_tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    purpose    TEXT NOT NULL CHECK (purpose IN ('invitation', 'password_reset')),
+    created_at DATETIME NOT NULL,
+    expires_at DATETIME NOT NULL,
+    used_at    DATETIME
+);
+CREATE INDEX user_tokens_user ON user_tokens (user_id, purpose);
+
 -- +goose Down
+DROP TABLE user_tokens;
 DROP TABLE outbox;
