@@ -22,6 +22,7 @@ import (
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/learning"
+	"github.com/upskill/upskill/internal/notify"
 	"github.com/upskill/upskill/internal/outbox"
 	"github.com/upskill/upskill/internal/records"
 	"github.com/upskill/upskill/internal/reports"
@@ -44,6 +45,8 @@ type App struct {
 	Reports     *reports.Service
 	// Outbox delivers what the domain enqueued (mail); it runs in Serve.
 	Outbox *outbox.Dispatcher
+	// Reminders plans the daily digests; its scheduler runs in Serve.
+	Reminders *notify.Service
 	// Handler is what Serve answers with; Open sets it to HTTP.Handler().
 	Handler http.Handler
 	// stopBackground ends background work (catalog refresh) before Close
@@ -127,6 +130,9 @@ func (a *App) build(ctx context.Context) error {
 	a.Assignments = assignments.New(a.DB, assignments.Options{Catalog: assignments.CatalogOf(a.Catalog), Log: a.Log})
 	a.Reports = reports.New(a.DB, reports.Options{Catalog: assignments.CatalogOf(a.Catalog), Log: a.Log})
 	a.Outbox = outbox.NewDispatcher(a.DB, outbox.Options{Log: a.Log})
+	a.Reminders = notify.New(a.DB, assignments.CatalogOf(a.Catalog), notify.Options{
+		RemindBeforeDue: cfg.RemindBeforeDue, RemindBeforeExpiry: cfg.RemindBeforeExpiry,
+		Location: cfg.Location, GiveUp: cfg.OutboxGiveUp})
 	if err := a.wireMail(ctx); err != nil {
 		return err
 	}
@@ -139,7 +145,7 @@ func (a *App) build(ctx context.Context) error {
 		OutboxGiveUp:   cfg.OutboxGiveUp,
 	}, httpapi.Deps{DB: a.DB, Log: a.Log, Identity: a.Identity, RecordKeys: a.RecordKeys,
 		Catalog: a.Catalog, Learning: a.Learning, Assignments: a.Assignments, Reports: a.Reports,
-		Outbox: a.Outbox})
+		Outbox: a.Outbox, Reminders: a.Reminders})
 	return err
 }
 
@@ -221,6 +227,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}()
 	defer func() { stopOutbox(); <-outboxDone }()
+	if a.Identity.Mail.Enabled {
+		// Digests are only written when they can be sent: without a relay
+		// they would wait in the outbox for days and then fail.
+		sched := &notify.Scheduler{Service: a.Reminders, Hour: a.Config.DigestHour, Now: time.Now,
+			Log: a.Log, Wake: a.Outbox.Wake}
+		schedDone := make(chan struct{})
+		go func() { defer close(schedDone); sched.Run(octx) }()
+		defer func() { stopOutbox(); <-schedDone }()
+	}
 	a.Log.Info("listening", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:

@@ -11,6 +11,7 @@ import (
 	"github.com/upskill/upskill/internal/config"
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/mail"
+	"github.com/upskill/upskill/internal/notify"
 )
 
 // MailSettings reads the relay from the configuration: nil settings (and
@@ -74,6 +75,7 @@ func NewMailDeliverer(cfg config.Config, s mail.Settings, ids *identity.Service,
 		Compose: map[string]mail.ComposeFunc{
 			identity.PurposeInvitation: mail.TokenLetter(ids, hooks.Link, identity.PurposeInvitation),
 			identity.PurposeReset:      mail.TokenLetter(ids, hooks.Link, identity.PurposeReset),
+			notify.DigestKind:          mail.DigestLetter(ids, cfg.BaseURL, cfg.Location),
 		},
 	}, nil
 }

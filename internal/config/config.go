@@ -47,6 +47,13 @@ type Config struct {
 	SMTPURLFile string
 	MailFrom    string
 	OrgName     string
+	// Reminders: digests go at DigestHour in Location; reminders come
+	// RemindBeforeDue before a due date and RemindBeforeExpiry before a
+	// record expires.
+	DigestHour         int
+	Location           *time.Location
+	RemindBeforeDue    time.Duration
+	RemindBeforeExpiry time.Duration
 }
 
 // setting describes one configuration value: its flag, its variable, its
@@ -142,6 +149,24 @@ var settings = []setting{
 		return nil
 	}},
 	{"org-name", "UPSKILL_ORG_NAME", "Your company", "the company's name in mail", nonEmpty(func(c *Config, v string) { c.OrgName = v })},
+	{"digest-hour", "UPSKILL_DIGEST_HOUR", "8", "local hour (0-23) when the daily reminder digests go out", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 23 {
+			return fmt.Errorf("want an hour from 0 to 23")
+		}
+		c.DigestHour = n
+		return nil
+	}},
+	{"timezone", "UPSKILL_TIMEZONE", "UTC", "the company's IANA time zone for digests, e.g. Europe/London", func(c *Config, v string) error {
+		loc, err := time.LoadLocation(v)
+		if err != nil {
+			return fmt.Errorf("want an IANA time zone such as Europe/London")
+		}
+		c.Location = loc
+		return nil
+	}},
+	{"remind-before-due", "UPSKILL_REMIND_BEFORE_DUE", "3d", "remind this long before a due date (e.g. 3d, 36h)", days(func(c *Config, d time.Duration) { c.RemindBeforeDue = d })},
+	{"remind-before-expiry", "UPSKILL_REMIND_BEFORE_EXPIRY", "30d", "remind this long before a record expires", days(func(c *Config, d time.Duration) { c.RemindBeforeExpiry = d })},
 	{"outbox-give-up", "UPSKILL_OUTBOX_GIVE_UP", "48h", "how long outbound deliveries (mail) are retried before they are marked failed", duration(func(c *Config, d time.Duration) { c.OutboxGiveUp = d })},
 	{"shutdown-timeout", "UPSKILL_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may finish on shutdown", duration(func(c *Config, d time.Duration) { c.ShutdownTimeout = d })},
 	{"max-body-bytes", "UPSKILL_MAX_BODY_BYTES", "1048576", "default request body limit", func(c *Config, v string) error {
@@ -259,6 +284,26 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+// days reads a positive duration that may be written in days ("3d").
+func days(set func(*Config, time.Duration)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if n, ok := strings.CutSuffix(v, "d"); ok {
+			d, err := strconv.Atoi(n)
+			if err != nil || d < 1 || d > 3650 {
+				return fmt.Errorf("want a number of days such as 3d, or a duration such as 36h")
+			}
+			set(c, time.Duration(d)*24*time.Hour)
+			return nil
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("want a number of days such as 3d, or a duration such as 36h")
+		}
+		set(c, d)
+		return nil
+	}
 }
 
 func nonEmpty(set func(*Config, string)) func(*Config, string) error {

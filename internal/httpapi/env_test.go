@@ -17,6 +17,7 @@ import (
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/learning"
+	"github.com/upskill/upskill/internal/notify"
 	"github.com/upskill/upskill/internal/records"
 	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
@@ -75,7 +76,8 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 		Learning: learning.New(db, learning.Options{Catalog: learning.CatalogOf(cat),
 			Signer: &records.Signer{Keys: recSet, Issuer: testBaseURL}, Now: clk.Now, Log: log}),
 		Assignments: asg,
-		Reports:     reports.New(db, reports.Options{Catalog: assignments.CatalogOf(cat), Now: clk.Now, Log: log})})
+		Reports:     reports.New(db, reports.Options{Catalog: assignments.CatalogOf(cat), Now: clk.Now, Log: log}),
+		Reminders:   notify.New(db, assignments.CatalogOf(cat), notify.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/identity"
+	"github.com/upskill/upskill/internal/notify"
 )
 
 type invitationJSON struct {
@@ -110,4 +111,33 @@ func (s *Server) resetPassword(c *gin.Context) {
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) getNotifications(c *gin.Context) {
+	p, err := s.Reminders.Prefs(c.Request.Context(), principal(c).UserID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+func (s *Server) putNotifications(c *gin.Context) {
+	var in struct {
+		Reminders *bool `json:"reminders"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	if in.Reminders == nil {
+		fail(c, fault.InvalidFields("reminders is required", fault.FieldError{Field: "reminders", Message: "required: true or false"}))
+		return
+	}
+	p, err := s.Reminders.SetPrefs(c.Request.Context(), principal(c).UserID, notify.Prefs{Reminders: *in.Reminders}, time.Now())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
 }

@@ -31,6 +31,8 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodPost, Path: "/api/v1/auth/logout", Access: public, handle: s.logout},
 		{Method: http.MethodGet, Path: "/api/v1/me", Access: signedIn, handle: s.me},
 		{Method: http.MethodPut, Path: "/api/v1/me/password", Access: signedIn, handle: s.changePassword},
+		{Method: http.MethodGet, Path: "/api/v1/me/notifications", Access: signedIn, handle: s.getNotifications},
+		{Method: http.MethodPut, Path: "/api/v1/me/notifications", Access: signedIn, handle: s.putNotifications},
 		{Method: http.MethodPost, Path: "/api/v1/auth/accept-invite", Access: public, handle: s.acceptInvite},
 		{Method: http.MethodPost, Path: "/api/v1/auth/forgot-password", Access: public, handle: s.forgotPassword},
 		{Method: http.MethodPost, Path: "/api/v1/auth/reset-password", Access: public, handle: s.resetPassword},

@@ -17,6 +17,7 @@ import (
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/learning"
+	"github.com/upskill/upskill/internal/notify"
 	"github.com/upskill/upskill/internal/outbox"
 	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
@@ -48,6 +49,8 @@ type Deps struct {
 	// Outbox is woken when an admin retries a delivery; nil in processes
 	// that do not deliver.
 	Outbox *outbox.Dispatcher
+	// Reminders holds people's notification settings.
+	Reminders *notify.Service
 }
 
 // Server is the HTTP API. Build it with New and serve Handler.

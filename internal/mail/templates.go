@@ -37,7 +37,7 @@ type kindTemplates struct {
 type Templates struct{ kinds map[string]kindTemplates }
 
 // Kinds of message the templates know.
-var Kinds = []string{"invitation", "password_reset", "test"}
+var Kinds = []string{"invitation", "password_reset", "digest", "test"}
 
 // LoadTemplates parses the embedded templates.
 func LoadTemplates() (*Templates, error) {

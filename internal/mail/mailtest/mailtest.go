@@ -193,12 +193,14 @@ func parse(raw []byte) (Message, error) {
 		if err != nil {
 			return Message{}, err
 		}
+		// SMTP lines end in CRLF; tests read them as Go strings.
+		text := strings.ReplaceAll(string(body), "\r\n", "\n")
 		pt, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
 		switch pt {
 		case "text/plain":
-			m.Text = string(body)
+			m.Text = text
 		case "text/html":
-			m.HTML = string(body)
+			m.HTML = text
 		}
 	}
 	return m, nil

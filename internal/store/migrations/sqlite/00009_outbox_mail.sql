@@ -52,6 +52,26 @@ CREATE TABLE user_tokens (
 );
 CREATE INDEX user_tokens_user ON user_tokens (user_id, purpose);
 
+-- Reminders (internal/notify): each reminder item a person was sent, so
+-- the same reminder never goes twice whatever the replicas or restarts.
+-- item is "<kind>:<what>:<period>", e.g. "overdue:<assignment>:2026-11-02:3"
+-- for the fourth weekly overdue notice; sent_on is the digest's local date.
+CREATE TABLE reminders_sent (
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    item    TEXT NOT NULL,
+    sent_on TEXT NOT NULL,
+    PRIMARY KEY (user_id, item)
+);
+
+-- A person's choice about optional reminders (none stored: reminders on).
+CREATE TABLE notification_prefs (
+    user_id    TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    reminders  BOOLEAN NOT NULL,
+    updated_at DATETIME NOT NULL
+);
+
 -- +goose Down
+DROP TABLE notification_prefs;
+DROP TABLE reminders_sent;
 DROP TABLE user_tokens;
 DROP TABLE outbox;
