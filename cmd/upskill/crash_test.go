@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 
 // startChild runs "upskill serve" in a child process and returns its base
 // URL.
-func startChild(t *testing.T, dataDir string) (*exec.Cmd, string) {
+func startChild(t *testing.T, dataDir string, env ...string) (*exec.Cmd, string) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -32,6 +32,7 @@ func startChild(t *testing.T, dataDir string) (*exec.Cmd, string) {
 	cmd := exec.Command(exe, "serve", "--addr", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "UPSKILL_TEST_AS_BINARY=1", "UPSKILL_DATA_DIR="+dataDir, "UPSKILL_CONTENT_DIR=",
 		"UPSKILL_ADMIN_EMAIL=admin@example.com", "UPSKILL_ADMIN_PASSWORD=crash test admin passphrase")
+	cmd.Env = append(cmd.Env, env...)
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

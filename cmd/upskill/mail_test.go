@@ -52,3 +52,46 @@ func TestRemindersRun(t *testing.T) {
 		t.Fatalf("neither flag: %d", code)
 	}
 }
+
+// Invitations acknowledged while the relay refuses mail survive kill -9 of the
+// server, and each arrives once after the restart.
+func TestQueuedMailSurvivesKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	smtpd := mailtest.Start(t)
+	smtpd.Refuse(451) // the relay turns mail away while the invitations are made
+	dataDir := t.TempDir()
+	mailEnv := []string{fmt.Sprintf("UPSKILL_SMTP_URL=smtp://127.0.0.1:%d?tls=none", smtpd.Port),
+		"UPSKILL_MAIL_FROM=Training <training@example.com>", "UPSKILL_OUTBOX_RETRY_BASE=1s"}
+	cmd, base := startChild(t, dataDir, mailEnv...)
+	_, login := postJSON(t, base+"/api/v1/auth/login", `{"email":"admin@example.com","password":"crash test admin passphrase"}`, "")
+	token, _ := login["access_token"].(string)
+	const n = 5
+	for i := range n {
+		code, u := postJSON(t, base+"/api/v1/users", fmt.Sprintf(`{"email":"new%d@example.com","name":"New %d"}`, i, i), token)
+		if code != 201 {
+			t.Fatalf("create: %d %v", code, u)
+		}
+		code, inv := postJSON(t, base+"/api/v1/users/"+u["id"].(string)+"/invite", `{}`, token)
+		if code != 202 || inv["delivery"] != "email" {
+			t.Fatalf("invite: %d %v", code, inv)
+		}
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	smtpd.Refuse(0)
+	startChild(t, dataDir, mailEnv...)
+	got := smtpd.Wait(n)
+	seen := map[string]int{}
+	for _, m := range got {
+		seen[m.To]++
+	}
+	for i := range n {
+		if to := fmt.Sprintf("new%d@example.com", i); seen[to] != 1 {
+			t.Errorf("%s got %d invitations", to, seen[to])
+		}
+	}
+}

@@ -129,7 +129,7 @@ func (a *App) build(ctx context.Context) error {
 	})
 	a.Assignments = assignments.New(a.DB, assignments.Options{Catalog: assignments.CatalogOf(a.Catalog), Log: a.Log})
 	a.Reports = reports.New(a.DB, reports.Options{Catalog: assignments.CatalogOf(a.Catalog), Log: a.Log})
-	a.Outbox = outbox.NewDispatcher(a.DB, outbox.Options{Log: a.Log})
+	a.Outbox = outbox.NewDispatcher(a.DB, outbox.Options{Log: a.Log, BaseBackoff: cfg.OutboxRetryBase})
 	a.Reminders = notify.New(a.DB, assignments.CatalogOf(a.Catalog), notify.Options{
 		RemindBeforeDue: cfg.RemindBeforeDue, RemindBeforeExpiry: cfg.RemindBeforeExpiry,
 		Location: cfg.Location, GiveUp: cfg.OutboxGiveUp})

@@ -41,6 +41,9 @@ type Config struct {
 	// OutboxGiveUp is how long the outbox keeps retrying a delivery before
 	// it marks it failed.
 	OutboxGiveUp time.Duration
+	// OutboxRetryBase is the wait after a delivery's first failure; it
+	// doubles with each further failure, up to an hour.
+	OutboxRetryBase time.Duration
 	// SMTPURL is the mail relay (secret: may hold a password); empty means
 	// no mail is sent. SMTPURLFile names a file holding it instead.
 	SMTPURL     string
@@ -167,6 +170,7 @@ var settings = []setting{
 	}},
 	{"remind-before-due", "UPSKILL_REMIND_BEFORE_DUE", "3d", "remind this long before a due date (e.g. 3d, 36h)", days(func(c *Config, d time.Duration) { c.RemindBeforeDue = d })},
 	{"remind-before-expiry", "UPSKILL_REMIND_BEFORE_EXPIRY", "30d", "remind this long before a record expires", days(func(c *Config, d time.Duration) { c.RemindBeforeExpiry = d })},
+	{"outbox-retry-base", "UPSKILL_OUTBOX_RETRY_BASE", "30s", "wait after a delivery's first failure; doubles per failure up to 1h", duration(func(c *Config, d time.Duration) { c.OutboxRetryBase = d })},
 	{"outbox-give-up", "UPSKILL_OUTBOX_GIVE_UP", "48h", "how long outbound deliveries (mail) are retried before they are marked failed", duration(func(c *Config, d time.Duration) { c.OutboxGiveUp = d })},
 	{"shutdown-timeout", "UPSKILL_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may finish on shutdown", duration(func(c *Config, d time.Duration) { c.ShutdownTimeout = d })},
 	{"max-body-bytes", "UPSKILL_MAX_BODY_BYTES", "1048576", "default request body limit", func(c *Config, v string) error {

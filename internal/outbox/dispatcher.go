@@ -125,6 +125,15 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		<-ctx.Done()
 		return nil
 	}
+	if d.db.Dialect == store.SQLite {
+		// One process serves a SQLite database, so any claim found at start
+		// was held by a process that died: free it now rather than after
+		// its lease.
+		if err := d.db.W.WithContext(ctx).Model(&Row{}).Where("status = ? AND locked_by <> ''", Pending).
+			Updates(map[string]any{"locked_until": nil, "locked_by": ""}).Error; err != nil {
+			d.opt.Log.Error("outbox: could not free stale claims", "err", err)
+		}
+	}
 	t := time.NewTicker(d.opt.Poll)
 	defer t.Stop()
 	for {
