@@ -16,10 +16,7 @@ import (
 	"unicode/utf8"
 )
 
-const (
-	maxAsset    = 5 << 20 // bytes per image
-	maxMarkdown = 1 << 20 // bytes per Markdown file; far above any real lesson
-)
+const maxAsset = 5 << 20 // bytes per image
 
 var assetExts = map[string]string{
 	".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -83,6 +80,7 @@ func readFiles(fsys fs.FS) (map[string][]byte, []Problem) {
 	files := map[string][]byte{}
 	var probs []Problem
 	bad := func(p, msg string) { probs = append(probs, Problem{File: p, Message: msg}) }
+	count := 0
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			bad(p, err.Error())
@@ -103,6 +101,10 @@ func readFiles(fsys fs.FS) (map[string][]byte, []Problem) {
 				return fs.SkipDir
 			}
 			return nil
+		}
+		if count++; count > MaxFiles {
+			bad(".", fmt.Sprintf("more than %d files; a module may hold at most %d", MaxFiles, MaxFiles))
+			return fs.SkipAll
 		}
 		if data, msg := readOne(fsys, p, d); msg != "" {
 			bad(p, msg)
@@ -125,7 +127,7 @@ func readOne(fsys fs.FS, p string, d fs.DirEntry) ([]byte, string) {
 	if !d.Type().IsRegular() {
 		return nil, "not a regular file (symbolic links are not allowed)"
 	}
-	limit := int64(maxMarkdown)
+	limit := int64(MaxMarkdownBytes)
 	if kind == "asset" {
 		limit = maxAsset
 	}
