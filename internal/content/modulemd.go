@@ -80,7 +80,7 @@ func (p *parsing) moduleKeys(report func(int, string)) map[string]func(*yaml.Nod
 			}
 			m.Level = s
 		},
-		"minutes":      wholeField("minutes", 1, 10000, "want a whole number of minutes, at least 1", &m.Minutes, report),
+		"minutes": wholeField("minutes", 1, 10000, "want a whole number of minutes, at least 1", &m.Minutes, report),
 		"pass_mark": func(v *yaml.Node) {
 			p.passMarkLine = v.Line + 1
 			wholeField("pass_mark", 1, 100, "want a whole percent from 1 to 100", &m.PassMark, report)(v)
