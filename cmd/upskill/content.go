@@ -100,13 +100,17 @@ func (e *env) contentLintCommand() *cobra.Command {
 }
 
 func (e *env) contentImportCommand() *cobra.Command {
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "import [DIR]",
 		Short: "Publish every module under DIR (default: the content dir setting) into the database",
 		Long: "Publishes every module folder under DIR as a new revision, or leaves it as it is when\n" +
 			"its files have not changed, and prints \"slug: revision N (new|unchanged)\" for each.\n" +
 			"A module with problems is not published: its problems are printed as file:line: message\n" +
-			"and the command exits 1 after publishing the others. DIR defaults to UPSKILL_CONTENT_DIR.",
+			"and the command exits 1 after publishing the others. DIR defaults to UPSKILL_CONTENT_DIR.\n" +
+			"A module whose newest revision was published through the API is kept and reported\n" +
+			"(\"slug: kept revision N ...\"), so the folder never silently replaces a trainer's work;\n" +
+			"--force publishes the folder over it. The server's start-up import follows the same rule.",
 		Args: atMostOneArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, log, err := e.loadConfig(cmd)
@@ -125,13 +129,18 @@ func (e *env) contentImportCommand() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			results, err := catalog.New(db, catalog.Options{}).ImportDir(cmd.Context(), dir, "")
+			results, err := catalog.New(db, catalog.Options{}).ImportDir(cmd.Context(), dir, catalog.ImportOptions{Force: force})
 			failed := 0
 			for _, r := range results {
 				if len(r.Problems) > 0 {
 					failed++
 					printProblems(e.stderr, r.Problems)
 					fmt.Fprintf(e.stdout, "%s: not published (%s)\n", r.Slug, plural(len(r.Problems), "problem"))
+					continue
+				}
+				if r.Kept > 0 {
+					fmt.Fprintf(e.stdout, "%s: kept revision %d, published through the API after %s; the folder was not published (use --force to publish it over that revision)\n",
+						r.Slug, r.Kept, lastImport(r.LastImported))
 					continue
 				}
 				state := "unchanged"
@@ -150,7 +159,15 @@ func (e *env) contentImportCommand() *cobra.Command {
 		},
 	}
 	config.Bind(cmd.Flags())
+	cmd.Flags().BoolVar(&force, "force", false, "publish every folder, even over a revision published through the API")
 	return cmd
+}
+
+func lastImport(rev int) string {
+	if rev == 0 {
+		return "no import of this folder"
+	}
+	return fmt.Sprintf("revision %d was imported", rev)
 }
 
 // printFindings prints problems and warnings together, sorted by file and

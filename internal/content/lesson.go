@@ -145,6 +145,15 @@ func (p *parsing) assets() {
 	}
 }
 
+// AssetType is the content type of an image named file, from its
+// extension, or "" when it is not an image a module may hold.
+func AssetType(file string) string {
+	if !assetName.MatchString(path.Base(file)) {
+		return ""
+	}
+	return assetExts[strings.ToLower(path.Ext(file))]
+}
+
 // assetName keeps asset URLs free of characters that need escaping.
 var assetName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
