@@ -93,6 +93,7 @@ func notAModule(dir, name string) []Problem {
 	}
 	return nil
 }
+
 // prefix makes a module's problems name files relative to the folder that
 // holds the module.
 func prefix(dir string, ps []Problem) []Problem {
