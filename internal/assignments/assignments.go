@@ -129,8 +129,10 @@ func (s *Service) check(r Request, now time.Time) (Request, error) {
 	if r.Module == "" {
 		return r, invalid("module", "is required")
 	}
-	if _, ok := s.catalog.Modules()[r.Module]; !ok {
+	if info, ok := s.catalog.Modules()[r.Module]; !ok {
 		return r, invalid("module", "no published module %q", r.Module)
+	} else if info.Archived {
+		return r, invalid("module", "module %q is archived; unarchive it before assigning it", r.Module)
 	}
 	r.UserIDs = dedupe(r.UserIDs)
 	if slices.Contains(r.UserIDs, "") {

@@ -50,3 +50,6 @@ func (s *Service) SetArchived(ctx context.Context, slug string, archived bool, a
 	}
 	return s.Lookup(slug)
 }
+
+// ReviewOverdue reports whether p's review_by date has passed.
+func (s *Service) ReviewOverdue(p *Published) bool { return p.Module.ReviewOverdue(s.now()) }

@@ -28,6 +28,9 @@ type PublishResult struct {
 	Revision int    // the new revision, or the current one when unchanged
 	Hash     string // content hash of that revision
 	Created  bool   // false: the content equals the current revision's
+	// Warnings of the module (files relative to it): they never stop a
+	// publish.
+	Warnings []content.Problem
 }
 
 // Publish stores mod as the next revision of its slug and makes it current,
@@ -75,6 +78,7 @@ func (s *Service) Publish(ctx context.Context, mod *content.Module, actorID stri
 	// An unchanged publish may still tell this process of a revision another
 	// replica made: m has the same content, so it serves as that revision.
 	s.install(&Published{Module: m, Revision: res.Revision, PublishedAt: at})
+	res.Warnings = m.Warnings
 	return res, nil
 }
 

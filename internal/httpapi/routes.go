@@ -49,6 +49,9 @@ func (s *Server) routeTable() []Route {
 		// Content (trainers)
 		{Method: http.MethodPost, Path: "/api/v1/content/validate", Access: roles(trainer, admin), MaxBody: maxContentBody, handle: s.validateContent},
 		{Method: http.MethodPut, Path: "/api/v1/modules/{slug}", Access: roles(trainer, admin), MaxBody: maxContentBody, handle: s.publishModule},
+		{Method: http.MethodPost, Path: "/api/v1/content/preview", Access: roles(trainer, admin), MaxBody: maxContentBody, handle: s.previewContent},
+		{Method: http.MethodPost, Path: "/api/v1/modules/{slug}/archive", Access: roles(trainer, admin), handle: s.archiveModule},
+		{Method: http.MethodPost, Path: "/api/v1/modules/{slug}/unarchive", Access: roles(trainer, admin), handle: s.unarchiveModule},
 
 		// Learning: any role may learn.
 		{Method: http.MethodGet, Path: "/api/v1/me/enrollments", Access: signedIn, handle: s.myEnrollments},
