@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/upskill/upskill/internal/catalog"
+	"github.com/upskill/upskill/internal/store"
 )
 
 // writeFiles writes path -> text under dir.
@@ -206,6 +210,37 @@ func TestContentImport(t *testing.T) {
 	code, out, _ = runCLI(t, testEnvWith(env, "UPSKILL_CONTENT_DIR", filepath.Join(dir, "none")), "content", "import")
 	if code != 1 {
 		t.Errorf("import of a missing UPSKILL_CONTENT_DIR: exit %d, stdout %q", code, out)
+	}
+}
+
+// The import keeps a revision published through the API, says so, and
+// publishes the folder over it only with --force.
+func TestContentImportKeepsAPIRevisions(t *testing.T) {
+	env := testEnv(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, goodModule("ai-basics", "AI Basics"))
+	if code, out, errs := runCLI(t, env, "content", "import", dir); code != 0 {
+		t.Fatalf("first import: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(env("UPSKILL_DATA_DIR"), "upskill.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	online := map[string][]byte{}
+	for p, text := range goodModule("ai-basics", "AI Basics, edited online") {
+		online[strings.TrimPrefix(p, "ai-basics/")] = []byte(text)
+	}
+	_, err = catalog.New(db, catalog.Options{}).PublishUpload(context.Background(), "ai-basics", online, "00000000-0000-4000-8000-000000000001")
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, env, "content", "import", dir)
+	if code != 0 || !strings.Contains(out, "ai-basics: kept revision 2, published through the API after revision 1 was imported") {
+		t.Fatalf("import over an API revision: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, env, "content", "import", "--force", dir); code != 0 || out != "ai-basics: revision 3 (new)\n" {
+		t.Fatalf("forced import: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
 }
 
