@@ -62,6 +62,11 @@ func TestPathologicalMarkdownRefusedByLimits(t *testing.T) {
 			if len(m.Lessons) != 1 {
 				t.Errorf("the lesson over the limits was parsed: %d lessons", len(m.Lessons))
 			}
+			// The refused lesson still exists: links to it are not broken.
+			if hasProblem(probs, "lessons/01-why-ai.md", "broken link") || len(probs) > 3 {
+				logProblems(t, probs)
+				t.Error("problems beyond the limit itself")
+			}
 		})
 	}
 }

@@ -108,7 +108,7 @@ func (p *parsing) problem(file string, line int, msg string) {
 // returned so callers can show what was understood; publish it only when
 // there are no problems.
 func Parse(fsys fs.FS, slug string, opt Options) (*Module, []Problem) {
-	files, probs := readFiles(fsys)
+	files, probs, oversize := readFiles(fsys)
 	now := time.Now
 	if opt.Now != nil {
 		now = opt.Now
@@ -126,6 +126,11 @@ func Parse(fsys fs.FS, slug string, opt Options) (*Module, []Problem) {
 		p.problem("module.md", 0, fmt.Sprintf("%q is a reserved folder name (paths, pulses and policies hold other content); rename the module", slug))
 	}
 	p.checkLimits()
+	// A Markdown file refused for its size still exists: it keeps its
+	// place (a lesson, links to it) but is never parsed.
+	for f := range oversize {
+		p.mod.Files[f], p.blocked[f] = nil, true
+	}
 	p.assets()
 	lessons := p.lessonFiles()
 	p.links = newLinker(opt.APIBase, p.mod, lessons)
