@@ -121,7 +121,6 @@ func readFiles(fsys fs.FS) (files map[string][]byte, probs []Problem, oversize m
 	return files, probs, oversize
 }
 
-
 // readOne reads one file; msg says why it cannot be used, and big that the
 // reason is its size.
 func readOne(fsys fs.FS, p string, d fs.DirEntry) (data []byte, msg string, big bool) {
