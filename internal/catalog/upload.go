@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/upskill/upskill/internal/content"
 )
@@ -35,6 +36,11 @@ func (s *Service) PublishUpload(ctx context.Context, slug string, files map[stri
 // checkFiles checks the paths of an upload and parses the files that have
 // a place in a module.
 func (s *Service) checkFiles(slug string, files map[string][]byte) (*content.Module, []content.Problem) {
+	if len(files) > content.MaxFiles {
+		// Refused before any path is checked or file parsed.
+		return &content.Module{Slug: slug}, []content.Problem{{File: ".",
+			Message: fmt.Sprintf("%d files; a module may hold at most %d", len(files), content.MaxFiles)}}
+	}
 	probs := []content.Problem{}
 	clean := make(map[string][]byte, len(files))
 	for p, data := range files {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -149,5 +150,13 @@ func TestPathologicalMarkdownAPI(t *testing.T) {
 			t.Errorf("%s: problems %v", name, ps)
 		}
 		trainer.Put("/api/v1/modules/slow-md", newUpload("Slow").with("lessons/02-middle.md", lesson).body()).Want(t, http.StatusUnprocessableEntity)
+	}
+	many := newUpload("Many")
+	for i := 0; i < 600; i++ {
+		many = many.with(fmt.Sprintf("lessons/%d-l%d.md", i+10, i), "# L\n")
+	}
+	ps := problems(t, trainer.Put("/api/v1/modules/many-files", many.body()).Want(t, http.StatusUnprocessableEntity))
+	if len(ps) != 1 || !strings.Contains(ps[0], "606 files; a module may hold at most 500") {
+		t.Errorf("too many files: %v", ps)
 	}
 }
