@@ -213,13 +213,13 @@ type parsedRevision struct {
 // part-way through a past one asks for it on every request.
 type revisionCache struct {
 	mu    sync.Mutex
-	max   int
+	size  int
 	order []string
 	items map[string]parsedRevision
 }
 
-func newRevisionCache(max int) *revisionCache {
-	return &revisionCache{max: max, items: map[string]parsedRevision{}}
+func newRevisionCache(size int) *revisionCache {
+	return &revisionCache{size: size, items: map[string]parsedRevision{}}
 }
 
 func (c *revisionCache) get(key string) (parsedRevision, bool) {
@@ -235,7 +235,7 @@ func (c *revisionCache) put(key string, m parsedRevision) {
 	if _, ok := c.items[key]; ok {
 		return
 	}
-	if len(c.order) >= c.max {
+	if len(c.order) >= c.size {
 		delete(c.items, c.order[0])
 		c.order = c.order[1:]
 	}
