@@ -3,6 +3,8 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"time"
 
 	"github.com/upskill/upskill/internal/content"
 )
@@ -50,7 +52,13 @@ func (s *Service) checkFiles(slug string, files map[string][]byte) (*content.Mod
 		}
 		clean[p] = data
 	}
+	start := time.Now()
 	m, ps := content.Parse(content.FilesFS(clean), slug, s.opt)
+	if took := time.Since(start); took > slowParse {
+		// A last-resort signal that the limits checked before parsing need
+		// another look; it never decides whether content is valid.
+		s.log.Warn("slow module parse", slog.String("slug", slug), slog.Duration("took", took))
+	}
 	return m, append(probs, ps...)
 }
 
