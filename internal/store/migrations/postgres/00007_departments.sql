@@ -26,7 +26,7 @@ UPDATE assignment_rules SET department = (SELECT d.name FROM departments d WHERE
 
 -- The completions report reads people in spreadsheet order; "C" makes
 -- PostgreSQL compare bytes, as SQLite does.
-CREATE INDEX users_report_order ON users ((lower(department) COLLATE "C"), (lower(name) COLLATE "C"), id);
+CREATE INDEX users_report_order ON users ((lower(department) COLLATE "C"), (lower(name) COLLATE "C"), id COLLATE "C");
 
 -- +goose Down
 DROP INDEX users_report_order;
