@@ -71,11 +71,11 @@ const formulaStarts = "=+-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b"
 type cellKind uint8
 
 const (
-	empty     cellKind = iota
-	text               // from user data: neutralised in CSV and XLSX
-	number             // a whole number
-	date               // a time: RFC 3339 text in CSV, a date cell in XLSX
-	flag               // true/false: text in CSV, a boolean in XLSX
+	empty  cellKind = iota
+	text            // from user data: neutralised in CSV and XLSX
+	number          // a whole number
+	date            // a time: RFC 3339 text in CSV, a date cell in XLSX
+	flag            // true/false: text in CSV, a boolean in XLSX
 )
 
 type cell struct {
