@@ -217,4 +217,9 @@ func TestImportCSVAsSpreadsheetsWriteIt(t *testing.T) {
 	if u.Name != "Zoë Müller" || u.Department != "Marketing" {
 		t.Fatalf("user = %+v", u)
 	}
+	var list struct{ Items []struct{ Email string } }
+	hrC.Get("/api/v1/users?department=marketing&q=zoe").Want(t, 200).Decode(t, &list)
+	if len(list.Items) != 1 {
+		t.Fatalf("users in marketing = %+v", list.Items)
+	}
 }

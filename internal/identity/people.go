@@ -346,7 +346,12 @@ type UserFilter struct {
 func (s *Service) ListUsers(ctx context.Context, f UserFilter, p page.Request) ([]User, string, error) {
 	q := s.db.R.WithContext(ctx).Model(&User{})
 	if f.Department != "" {
-		q = q.Where("department = ?", f.Department)
+		// Departments match without regard to case: look up the spelling.
+		dept := f.Department
+		if canon, err := LookupDepartments(s.db.R.WithContext(ctx), []string{dept}); err == nil && canon[dept] != "" {
+			dept = canon[dept]
+		}
+		q = q.Where("department = ?", dept)
 	}
 	if t := strings.TrimSpace(f.Query); t != "" {
 		like := "%" + escapeLike(strings.ToLower(t)) + "%"

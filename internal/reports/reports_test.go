@@ -496,3 +496,29 @@ func TestNeutraliseLooksThroughLookalikes(t *testing.T) {
 		}
 	}
 }
+
+// TestReportOrderUsesItsIndex: SQLite walks users in users_report_order,
+// sorting only the modules of one user, rather than sorting the report.
+func TestReportOrderUsesItsIndex(t *testing.T) {
+	db := storetest.SQLite(t)
+	seedCompany(t, db)
+	p, _ := newService(db).buildPlan(Query{}, false)
+	rows, err := db.R.Raw("EXPLAIN QUERY PLAN "+p.sql, p.args...).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	all := strings.Join(plan, "\n")
+	if !strings.Contains(all, "SCAN u USING INDEX users_report_order") || strings.Contains(all, "TEMP B-TREE FOR ORDER BY") {
+		t.Fatalf("plan:\n%s", all)
+	}
+}
