@@ -178,10 +178,10 @@ func TestImportCSVKeepsAdminRules(t *testing.T) {
 	})
 }
 
-// TestImportCSVHugeInputsAnswerQuickly: the security review's files (a
+// TestImportCSVHugeInputsAnswerOnTheirLine: the security review's files (a
 // header of millions of columns, a line of millions of empty fields)
-// answer 422 naming the line, and too large a body 413.
-func TestImportCSVHugeInputsAnswerQuickly(t *testing.T) {
+// answer 422 naming the line (having read one bounded line), and too large a body 413.
+func TestImportCSVHugeInputsAnswerOnTheirLine(t *testing.T) {
 	e := newTestEnv(t)
 	hrC, _ := e.as(identity.RoleHR)
 	header := "email,name,department,employee_id," + strings.Repeat("x,", (16<<20-40)/2) + "\n"
