@@ -19,6 +19,9 @@ func FuzzParseImport(f *testing.F) {
 	f.Add([]byte("\ufeffemail,name,department,employee_id,roles\r\n\"x\"\"y\"@b.co,\"A, B\",D,,admin;learner\r\n"))
 	f.Add([]byte("email,name\n\"unterminated\n"))
 	f.Add([]byte(""))
+	f.Add([]byte("email;name;department;employee_id\na@b.co;Zo\xeb;D;1\n"))
+	f.Add([]byte("\xff\xfee\x00,\x00\n\x00"))
+	f.Add([]byte("email,name,department,employee_id\n\"a\n\",\"\"\"\n\",x,y\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		parsed, probs, err := parseImport(bytes.NewReader(data), true)
 		if err != nil {
