@@ -93,7 +93,7 @@ func (e *env) usersCreateCommand() *cobra.Command {
 func (e *env) usersImportCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import FILE.csv",
-		Short: "Create or update users from a CSV file (email,name,department,employee_id[,roles]); all or nothing",
+		Short: "Create or update users from a CSV file (email,name,department,employee_id[,roles]; other columns ignored; comma, semicolon or tab); all or nothing",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{errors.New("import takes exactly one CSV file")}
@@ -112,6 +112,9 @@ func (e *env) usersImportCommand() *cobra.Command {
 					return cliError(err)
 				}
 				fmt.Fprintf(e.stdout, "created %d, updated %d, unchanged %d\n", res.Created, res.Updated, res.Unchanged)
+				if len(res.IgnoredColumns) > 0 {
+					fmt.Fprintf(e.stdout, "ignored columns: %s\n", strings.Join(res.IgnoredColumns, ", "))
+				}
 				return nil
 			})
 		},

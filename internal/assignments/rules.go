@@ -96,7 +96,7 @@ func (s *Service) ListRules(ctx context.Context, f RuleFilter, p page.Request) (
 		q = q.Where("module = ?", f.Module)
 	}
 	if f.Department != "" {
-		q = q.Where("department = ?", f.Department)
+		q = q.Where("department = ?", s.department(f.Department))
 	}
 	if p.Cursor != "" {
 		// The cursor is the last rule's position in (department, module, id)

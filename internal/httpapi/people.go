@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -223,30 +222,47 @@ func (s *Server) patchUser(c *gin.Context) {
 	c.JSON(http.StatusOK, toUserJSON(u))
 }
 
+// importResultJSON is the answer of a CSV import.
+type importResultJSON struct {
+	Created        int      `json:"created"`
+	Updated        int      `json:"updated"`
+	Unchanged      int      `json:"unchanged"`
+	IgnoredColumns []string `json:"ignored_columns"`
+}
+
 func (s *Server) importUsers(c *gin.Context) {
 	if err := requireMediaType(c, "text/csv"); err != nil {
 		fail(c, err)
 		return
 	}
-	// Read the file here so that a body over the limit is a 413, not a
-	// line of the import's report.
-	data, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			err = tooLarge(mbe.Limit)
-		} else {
-			err = fault.New(fault.BadRequest, "could not read the request body: %v", err)
-		}
-		fail(c, err)
-		return
-	}
-	res, err := s.Identity.ImportCSV(c.Request.Context(), principal(c), bytes.NewReader(data))
+	res, err := s.Identity.ImportCSV(c.Request.Context(), principal(c), bodyReader{c.Request.Body})
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged})
+	ignored := res.IgnoredColumns
+	if ignored == nil {
+		ignored = []string{}
+	}
+	c.JSON(http.StatusOK, importResultJSON{Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged,
+		IgnoredColumns: ignored})
+}
+
+// bodyReader reads a request body for a domain reader: a body over the
+// limit becomes a 413 rather than a read error, anything else a 400.
+type bodyReader struct{ r io.Reader }
+
+func (b bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil || errors.Is(err, io.EOF):
+		return n, err
+	case errors.As(err, &mbe):
+		return n, tooLarge(mbe.Limit)
+	default:
+		return n, fault.New(fault.BadRequest, "could not read the request body: %v", err)
+	}
 }
 
 func (s *Server) listAudit(c *gin.Context) {

@@ -72,16 +72,24 @@ func (s *Service) CreateUser(ctx context.Context, actor Principal, in NewUser) (
 	}
 	u.CreatedAt, u.UpdatedAt = s.now(), s.now()
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		if u.Department, err = canonicalDepartment(tx, u.CreatedAt, u.Department); err != nil {
+			return err
+		}
 		if err := s.insertUser(tx, &u); err != nil {
 			return err
 		}
 		if err := s.membershipChanged(ctx, tx, []string{u.ID}); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, actor.UserID, audit.UserCreated, u.ID,
-			map[string]any{"email": u.Email, "roles": []string(u.Roles), "department": u.Department})
+		return auditCreated(ctx, tx, actor, u)
 	})
 	return u, err
+}
+
+// auditCreated records a new user, made through the API or an import.
+func auditCreated(ctx context.Context, tx *gorm.DB, actor Principal, u User) error {
+	return audit.Record(ctx, tx, actor.UserID, audit.UserCreated, u.ID,
+		map[string]any{"email": u.Email, "roles": []string(u.Roles), "department": u.Department})
 }
 
 func (s *Service) insertUser(tx *gorm.DB, u *User) error {
@@ -187,6 +195,11 @@ func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, p 
 		}
 		if hash != nil {
 			u.PasswordHash = hash
+		}
+		if u.Department != before.Department {
+			if u.Department, err = canonicalDepartment(tx, s.now(), u.Department); err != nil {
+				return err
+			}
 		}
 		u.UpdatedAt = s.now()
 		if err := writeUser(tx, &u, func(tx *gorm.DB) error {
@@ -333,7 +346,12 @@ type UserFilter struct {
 func (s *Service) ListUsers(ctx context.Context, f UserFilter, p page.Request) ([]User, string, error) {
 	q := s.db.R.WithContext(ctx).Model(&User{})
 	if f.Department != "" {
-		q = q.Where("department = ?", f.Department)
+		// Departments match without regard to case: look up the spelling.
+		dept := f.Department
+		if canon, err := LookupDepartments(s.db.R.WithContext(ctx), []string{dept}); err == nil && canon[dept] != "" {
+			dept = canon[dept]
+		}
+		q = q.Where("department = ?", dept)
 	}
 	if t := strings.TrimSpace(f.Query); t != "" {
 		like := "%" + escapeLike(strings.ToLower(t)) + "%"
