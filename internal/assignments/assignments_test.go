@@ -458,3 +458,24 @@ func TestAssignCountsPeopleBlockedByPrerequisites(t *testing.T) {
 		}
 	})
 }
+
+func TestStandingRulesSkipArchivedModules(t *testing.T) {
+	db := storetest.SQLite(t)
+	w := newWorld(t, db)
+	cat := StaticCatalog{"ai-basics": testCatalog["ai-basics"]}
+	w.svc = New(db, Options{Catalog: cat, Now: w.clock.Now})
+	w.ids.OnMembership = w.svc.ApplyRules
+	due := w.clock.Now().AddDate(0, 0, 14)
+	w.assign(Request{Module: "ai-basics", Departments: []string{"Brand"}, DueAt: &due, IncludeNewMembers: true, DueInDays: ptr(30)})
+	info := cat["ai-basics"]
+	info.Archived = true
+	cat["ai-basics"] = info
+	if got := w.mine(w.user("Brand")); len(got) != 0 {
+		t.Fatalf("a newcomer was assigned an archived module: %+v", got)
+	}
+	info.Archived = false
+	cat["ai-basics"] = info
+	if got := w.mine(w.user("Brand")); len(got) != 1 {
+		t.Fatalf("after unarchiving, the rule assigns again: %+v", got)
+	}
+}

@@ -28,8 +28,17 @@ func (s *Service) ApplyRules(ctx context.Context, tx *gorm.DB, userIDs []string)
 	if len(rules) == 0 {
 		return nil
 	}
+	var mods map[string]ModuleInfo
+	if s.catalog != nil {
+		mods = s.catalog.Modules()
+	}
 	byDept := map[string][]Rule{}
 	for _, r := range rules {
+		// An archived module is assigned to nobody new; its rule stays for
+		// when a trainer unarchives it.
+		if mods[r.Module].Archived {
+			continue
+		}
 		byDept[r.Department] = append(byDept[r.Department], r)
 	}
 	now := s.clock()
