@@ -120,26 +120,28 @@ func TestThrottleByPairAccountAndAddress(t *testing.T) {
 
 // Expired counters are deleted: the table holds only the last window.
 func TestThrottleRowsArePruned(t *testing.T) {
-	e := newTestEnv(t)
-	for i := range 30 {
-		e.c.Post("/api/v1/auth/login", credentials(fmt.Sprintf("random%d@example.com", i), "not the password"),
-			from(fmt.Sprintf("192.0.2.%d", i))).Want(t, 401)
-	}
-	rows := func() int64 {
-		var n int64
-		if err := e.db.R.Table("login_throttle").Count(&n).Error; err != nil {
-			t.Fatal(err)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newTestEnvOn(t, db)
+		for i := range 30 {
+			e.c.Post("/api/v1/auth/login", credentials(fmt.Sprintf("random%d@example.com", i), "not the password"),
+				from(fmt.Sprintf("192.0.2.%d", i))).Want(t, 401)
 		}
-		return n
-	}
-	if n := rows(); n != 90 {
-		t.Fatalf("throttle rows = %d, want 90 (3 per attempt)", n)
-	}
-	e.clock.Advance(16 * time.Minute)
-	e.c.Post("/api/v1/auth/login", credentials("late@example.com", "not the password"), from("192.0.2.200")).Want(t, 401)
-	if n := rows(); n != 3 {
-		t.Fatalf("throttle rows after the window = %d, want 3 (only the new attempt's)", n)
-	}
+		rows := func() int64 {
+			var n int64
+			if err := e.db.R.Table("login_throttle").Count(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := rows(); n != 90 {
+			t.Fatalf("throttle rows = %d, want 90 (3 per attempt)", n)
+		}
+		e.clock.Advance(16 * time.Minute)
+		e.c.Post("/api/v1/auth/login", credentials("late@example.com", "not the password"), from("192.0.2.200")).Want(t, 401)
+		if n := rows(); n != 3 {
+			t.Fatalf("throttle rows after the window = %d, want 3 (only the new attempt's)", n)
+		}
+	})
 }
 
 // Guesses of the current password on PUT /me/password are throttled with
