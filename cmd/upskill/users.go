@@ -122,6 +122,9 @@ func (e *env) usersSetPasswordCommand() *cobra.Command {
 					return cliError(err)
 				}
 				fmt.Fprintf(e.stdout, "password set for %s %s; their sessions were ended\n", u.ID, u.Email)
+				if u.Disabled {
+					fmt.Fprintln(e.stdout, "note: this account is disabled; an admin or HR re-enables it with PATCH /api/v1/users/{id}")
+				}
 				return nil
 			})
 		},
