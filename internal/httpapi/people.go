@@ -141,7 +141,7 @@ func (s *Server) changePassword(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if err := s.Identity.ChangePassword(c.Request.Context(), principal(c), in.Current, in.New); err != nil {
+	if err := s.Identity.ChangePassword(c.Request.Context(), principal(c), in.Current, in.New, c.ClientIP()); err != nil {
 		fail(c, err)
 		return
 	}
@@ -220,6 +220,15 @@ func (s *Server) patchUser(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, toUserJSON(u))
+}
+
+// unlockUser clears an account's sign-in throttle (admins only).
+func (s *Server) unlockUser(c *gin.Context) {
+	if err := s.Identity.Unlock(c.Request.Context(), principal(c), c.Param("id")); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }
 
 // importResultJSON is the answer of a CSV import.

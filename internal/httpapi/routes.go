@@ -38,6 +38,7 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/users/{id}", Access: roles(hr, admin), handle: s.getUser},
 		{Method: http.MethodPatch, Path: "/api/v1/users/{id}", Access: roles(hr, admin), handle: s.patchUser},
 		{Method: http.MethodPost, Path: "/api/v1/users/import", Access: roles(hr, admin), MaxBody: 32 << 20, handle: s.importUsers},
+		{Method: http.MethodPost, Path: "/api/v1/users/{id}/unlock", Access: roles(admin), handle: s.unlockUser},
 		{Method: http.MethodGet, Path: "/api/v1/audit", Access: roles(admin), Query: paged("action", "actor", "from", "to"), handle: s.listAudit},
 
 		// Catalog

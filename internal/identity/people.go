@@ -152,7 +152,8 @@ func validateProfile(email, name, department, employeeID string) error {
 }
 
 // UpdateUser applies a patch. HR may edit learners' profiles and
-// passwords; only an admin changes roles, disables users or edits staff.
+// passwords and disable or re-enable learners; only an admin changes roles
+// or edits staff. Disabling ends every session of the user.
 func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, p UserPatch) (User, error) {
 	// Refuse what can be refused before the costly password hash.
 	u, err := s.GetUser(ctx, id)
@@ -226,8 +227,8 @@ func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, p 
 	return u, nil
 }
 
-// mayPatch says whether actor may apply p to u: HR edits learners only,
-// and never their roles or whether they are disabled.
+// mayPatch says whether actor may apply p to u: HR edits, disables and
+// re-enables learners only (leavers are HR's), and never changes roles.
 func mayPatch(actor Principal, u User, p UserPatch) error {
 	switch {
 	case actor.UserID == u.ID && p.Disabled != nil && *p.Disabled:
@@ -239,8 +240,8 @@ func mayPatch(actor Principal, u User, p UserPatch) error {
 		return nil
 	case !u.Roles.OnlyLearner():
 		return fault.New(fault.Forbidden, "HR may edit learners only")
-	case p.Roles != nil || p.Disabled != nil:
-		return fault.New(fault.Forbidden, "only an admin may change roles or disable users")
+	case p.Roles != nil:
+		return fault.New(fault.Forbidden, "only an admin may change roles")
 	}
 	return nil
 }
