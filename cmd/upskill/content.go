@@ -43,47 +43,74 @@ func atMostOneArg(cmd *cobra.Command, args []string) error {
 }
 
 func (e *env) contentLintCommand() *cobra.Command {
-	return &cobra.Command{
+	var strict bool
+	cmd := &cobra.Command{
 		Use:   "lint [DIR]",
-		Short: "Check every module under DIR (default ./content); exit 1 on any problem",
+		Short: "Check every module under DIR (default ./content), or the one module folder DIR; exit 1 on any problem",
 		Long: "Checks every module folder under DIR (a folder holding module.md) the way publishing\n" +
 			"does, prerequisites included, and prints each problem as file:line: message, sorted,\n" +
-			"with files relative to DIR (line 0: the file as a whole). Exits 1 when there is any\n" +
-			"problem, so it can guard a Git repository's CI.",
+			"with files relative to DIR (line 0: the file as a whole). DIR may also be one module\n" +
+			"folder: its prerequisites are then checked against the modules beside it. Warnings\n" +
+			"(file:line: warning: message) do not stop a publish. Exits 1 when there is any problem,\n" +
+			"or any warning with --strict, so it can guard a Git repository's CI.",
 		Args: atMostOneArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := defaultContentDir
 			if len(args) == 1 {
 				dir = args[0]
 			}
-			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			fi, err := os.Stat(dir)
+			switch {
+			case errors.Is(err, os.ErrNotExist):
+				return fmt.Errorf("content lint: %s does not exist; name the content folder: upskill content lint DIR", dir)
+			case err != nil || !fi.IsDir():
 				return fmt.Errorf("content lint: %s is not a folder", dir)
 			}
-			mods, probs := content.LoadDir(dir, content.Options{APIBase: catalog.DefaultAPIBase})
-			content.SortProblems(probs)
-			printProblems(e.stdout, probs)
+			opt := content.Options{APIBase: catalog.DefaultAPIBase}
+			var mods []*content.Module
+			var probs, warns []content.Problem
+			if content.IsModuleDir(dir) {
+				m, ps := content.LoadModuleDir(dir, opt)
+				mods, probs, warns = []*content.Module{m}, ps, m.Warnings
+			} else {
+				mods, probs, warns = content.LoadRoot(dir, opt)
+			}
+			printFindings(e.stdout, probs, warns)
+			summary := fmt.Sprintf("%s, %s, %s", plural(len(mods), "module"), plural(len(probs), "problem"), plural(len(warns), "warning"))
 			switch {
 			case len(probs) > 0:
-				fmt.Fprintf(e.stderr, "%s, %s\n", plural(len(mods), "module"), plural(len(probs), "problem"))
+				fmt.Fprintln(e.stderr, summary)
 				return exitError{1}
 			case len(mods) == 0:
 				fmt.Fprintf(e.stderr, "no modules in %s: a module is a folder holding module.md\n", dir)
 				return exitError{1}
+			case strict && len(warns) > 0:
+				fmt.Fprintln(e.stderr, summary+" (--strict fails on warnings)")
+				return exitError{1}
+			case len(warns) > 0:
+				fmt.Fprintf(e.stdout, "%s, no problems, %s\n", plural(len(mods), "module"), plural(len(warns), "warning"))
+				return nil
 			}
 			fmt.Fprintf(e.stdout, "%s, no problems\n", plural(len(mods), "module"))
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&strict, "strict", false, "fail on warnings too")
+	return cmd
 }
 
 func (e *env) contentImportCommand() *cobra.Command {
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "import [DIR]",
 		Short: "Publish every module under DIR (default: the content dir setting) into the database",
 		Long: "Publishes every module folder under DIR as a new revision, or leaves it as it is when\n" +
 			"its files have not changed, and prints \"slug: revision N (new|unchanged)\" for each.\n" +
 			"A module with problems is not published: its problems are printed as file:line: message\n" +
-			"and the command exits 1 after publishing the others. DIR defaults to UPSKILL_CONTENT_DIR.",
+			"and the command exits 1 after publishing the others. DIR defaults to UPSKILL_CONTENT_DIR.\n" +
+			"A module whose newest revision was published through the API is kept and reported\n" +
+			"(\"slug: kept revision N ...\"), so the folder never silently replaces a trainer's work;\n" +
+			"--force publishes the folder over it. The server's start-up import follows the same rule.",
 		Args: atMostOneArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, log, err := e.loadConfig(cmd)
@@ -102,13 +129,18 @@ func (e *env) contentImportCommand() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			results, err := catalog.New(db, catalog.Options{}).ImportDir(cmd.Context(), dir, "")
+			results, err := catalog.New(db, catalog.Options{}).ImportDir(cmd.Context(), dir, catalog.ImportOptions{Force: force})
 			failed := 0
 			for _, r := range results {
 				if len(r.Problems) > 0 {
 					failed++
 					printProblems(e.stderr, r.Problems)
 					fmt.Fprintf(e.stdout, "%s: not published (%s)\n", r.Slug, plural(len(r.Problems), "problem"))
+					continue
+				}
+				if r.Kept > 0 {
+					fmt.Fprintf(e.stdout, "%s: kept revision %d, published through the API after %s; the folder was not published (use --force to publish it over that revision)\n",
+						r.Slug, r.Kept, lastImport(r.LastImported))
 					continue
 				}
 				state := "unchanged"
@@ -127,7 +159,28 @@ func (e *env) contentImportCommand() *cobra.Command {
 		},
 	}
 	config.Bind(cmd.Flags())
+	cmd.Flags().BoolVar(&force, "force", false, "publish every folder, even over a revision published through the API")
 	return cmd
+}
+
+func lastImport(rev int) string {
+	if rev == 0 {
+		return "no import of this folder"
+	}
+	return fmt.Sprintf("revision %d was imported", rev)
+}
+
+// printFindings prints problems and warnings together, sorted by file and
+// line, so everything about one file is read in one place.
+func printFindings(w io.Writer, probs, warns []content.Problem) {
+	all := make([]content.Problem, 0, len(probs)+len(warns))
+	all = append(all, probs...)
+	for _, p := range warns {
+		p.Message = "warning: " + p.Message
+		all = append(all, p)
+	}
+	content.SortProblems(all)
+	printProblems(w, all)
 }
 
 func printProblems(w io.Writer, probs []content.Problem) {

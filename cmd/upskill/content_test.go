@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/upskill/upskill/internal/catalog"
+	"github.com/upskill/upskill/internal/store"
 )
 
 // writeFiles writes path -> text under dir.
@@ -36,7 +40,7 @@ func TestContentLint(t *testing.T) {
 	env := testEnv(t)
 	t.Run("starter curriculum", func(t *testing.T) {
 		code, out, errs := runCLI(t, env, "content", "lint", filepath.Join("..", "..", "content"))
-		if code != 0 || !strings.HasSuffix(out, " modules, no problems\n") {
+		if code != 0 || !strings.Contains(out, " modules, no problems") {
 			t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 		}
 	})
@@ -89,7 +93,7 @@ func TestContentLint(t *testing.T) {
 		}
 	})
 	t.Run("missing folder", func(t *testing.T) {
-		if code, _, errs := runCLI(t, env, "content", "lint", filepath.Join(t.TempDir(), "nope")); code != 1 || !strings.Contains(errs, "not a folder") {
+		if code, _, errs := runCLI(t, env, "content", "lint", filepath.Join(t.TempDir(), "nope")); code != 1 || !strings.Contains(errs, "does not exist") {
 			t.Fatalf("exit %d, stderr %q", code, errs)
 		}
 	})
@@ -100,7 +104,9 @@ func TestContentLint(t *testing.T) {
 	})
 }
 
-func TestContentNewScaffoldLintsClean(t *testing.T) {
+// The scaffold is valid, so it can be previewed, but its TODO text warns
+// until it is replaced, and --strict fails on it.
+func TestContentNewScaffoldWarnsUntilFilledIn(t *testing.T) {
 	env := testEnv(t)
 	dir := filepath.Join(t.TempDir(), "modules")
 	code, out, errs := runCLI(t, env, "content", "new", "prompt-basics", "--dir", dir)
@@ -122,8 +128,13 @@ func TestContentNewScaffoldLintsClean(t *testing.T) {
 	if n := strings.Count(string(quiz), "- [x]"); n != 3 {
 		t.Errorf("quiz has %d correct choices, want 1 + 2 (a single and a multiple-answer question)", n)
 	}
-	if code, out, errs := runCLI(t, env, "content", "lint", dir); code != 0 || out != "1 module, no problems\n" {
+	code, out, errs = runCLI(t, env, "content", "lint", dir)
+	if code != 0 || !strings.Contains(out, "prompt-basics/module.md:6: warning: leftover TODO text") ||
+		!strings.Contains(out, "1 module, no problems, ") {
 		t.Fatalf("scaffold lint: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, env, "content", "lint", "--strict", dir); code != 1 || !strings.Contains(errs, "--strict fails on warnings") {
+		t.Fatalf("scaffold lint --strict: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
 	if code, _, errs := runCLI(t, env, "content", "new", "prompt-basics", "--dir", dir); code != 1 || !strings.Contains(errs, "already exists") {
 		t.Errorf("second new: exit %d, stderr %q", code, errs)
@@ -135,6 +146,47 @@ func TestContentNewScaffoldLintsClean(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "escape")); err == nil {
 		t.Error("content new wrote outside --dir")
+	}
+}
+
+// A module folder can be linted on its own, its prerequisites resolved
+// against the modules beside it; the reserved folders of the content root
+// are not modules, and pulses are checked.
+func TestContentLintFolders(t *testing.T) {
+	env := testEnv(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, goodModule("ai-basics", "AI Basics"))
+	more := goodModule("ai-more", "AI More")
+	more["ai-more/module.md"] = strings.Replace(more["ai-more/module.md"], "topics: [skills]", "topics: [skills]\nprerequisites: [ai-basics]", 1)
+	writeFiles(t, dir, more)
+	writeFiles(t, dir, map[string]string{
+		"README.md":                 "# Our modules\n",
+		"SOURCES.md":                "# Sources\n",
+		"paths/starter.md":          "---\ntitle: Starter\nsummary: s\nmodules: [ai-basics]\n---\n",
+		"policies/ai-use.md":        "---\ntitle: AI use\n---\n",
+		"pulses/readiness.md":       "---\ntitle: Readiness\nfor: [ai-basics, starter]\n---\n\n## I know where AI helps {#where}\n\n## I can check its output {#check}\n",
+		"Draft-mod/Module.md":       "---\ntitle: x\n---\n",
+		"Draft-mod/lessons/01-a.md": "# A\n",
+	})
+	code, out, errs := runCLI(t, env, "content", "lint", dir)
+	if code != 1 || !strings.Contains(out, "Draft-mod:0: folder holds Module.md but no module.md") || strings.Count(out, "\n") != 1 {
+		t.Fatalf("root with a misnamed module file: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "Draft-mod")); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI(t, env, "content", "lint", dir); code != 0 || out != "2 modules, no problems\n" {
+		t.Fatalf("root: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, env, "content", "lint", filepath.Join(dir, "ai-more")); code != 0 || out != "1 module, no problems\n" {
+		t.Fatalf("one module folder: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	writeFiles(t, dir, map[string]string{"pulses/readiness.md": "---\ntitle: Readiness\nfor: [nope]\n---\n\n## Twice {#a}\n\n## Again {#a}\n\n## No id\n"})
+	code, out, _ = runCLI(t, env, "content", "lint", dir)
+	for _, want := range []string{`pulses/readiness.md:3: for names "nope"`, `pulses/readiness.md:8: statement id "a" is used twice`, "pulses/readiness.md:10: a statement needs a stable id"} {
+		if code != 1 || !strings.Contains(out, want) {
+			t.Errorf("bad pulse: exit %d, stdout lacks %q:\n%s", code, want, out)
+		}
 	}
 }
 
@@ -158,6 +210,37 @@ func TestContentImport(t *testing.T) {
 	code, out, _ = runCLI(t, testEnvWith(env, "UPSKILL_CONTENT_DIR", filepath.Join(dir, "none")), "content", "import")
 	if code != 1 {
 		t.Errorf("import of a missing UPSKILL_CONTENT_DIR: exit %d, stdout %q", code, out)
+	}
+}
+
+// The import keeps a revision published through the API, says so, and
+// publishes the folder over it only with --force.
+func TestContentImportKeepsAPIRevisions(t *testing.T) {
+	env := testEnv(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, goodModule("ai-basics", "AI Basics"))
+	if code, out, errs := runCLI(t, env, "content", "import", dir); code != 0 {
+		t.Fatalf("first import: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(env("UPSKILL_DATA_DIR"), "upskill.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	online := map[string][]byte{}
+	for p, text := range goodModule("ai-basics", "AI Basics, edited online") {
+		online[strings.TrimPrefix(p, "ai-basics/")] = []byte(text)
+	}
+	_, err = catalog.New(db, catalog.Options{}).PublishUpload(context.Background(), "ai-basics", online, "00000000-0000-4000-8000-000000000001")
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, env, "content", "import", dir)
+	if code != 0 || !strings.Contains(out, "ai-basics: kept revision 2, published through the API after revision 1 was imported") {
+		t.Fatalf("import over an API revision: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, env, "content", "import", "--force", dir); code != 0 || out != "ai-basics: revision 3 (new)\n" {
+		t.Fatalf("forced import: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
 }
 

@@ -217,8 +217,9 @@ func TestUsersCommands(t *testing.T) {
 		t.Fatalf("missing --email exit %d, want 2", code)
 	}
 	csvPath := filepath.Join(t.TempDir(), "staff.csv")
-	os.WriteFile(csvPath, []byte("email,name,department,employee_id\na@example.com,A,Brand,1\nb@example.com,B,Brand,2\n"), 0o600)
-	if code, out, errs := runCLI(t, env, "users", "import", csvPath); code != 0 || !strings.Contains(out, "created 2, updated 0, unchanged 0") {
+	os.WriteFile(csvPath, []byte("email;name;department;employee_id;Job title\na@example.com;A;Brand;1;x\nb@example.com;B;Brand;2;y\n"), 0o600)
+	if code, out, errs := runCLI(t, env, "users", "import", csvPath); code != 0 || !strings.Contains(out, "created 2, updated 0, unchanged 0") ||
+		!strings.Contains(out, "ignored columns: Job title") {
 		t.Fatalf("import: %d %s %s", code, out, errs)
 	}
 	os.WriteFile(csvPath, []byte("email,name,department,employee_id\nbad,A,Brand,1\n"), 0o600)

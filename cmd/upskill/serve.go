@@ -30,6 +30,14 @@ func (e *env) serveCommand() *cobra.Command {
 			defer stop()
 			start := time.Now()
 			log.Info("starting upskill", append([]any{"version", buildVersion()}, cfg.LogAttrs()...)...)
+			// The port is taken before anything else, so that a busy port
+			// stops the start before a first admin's password is printed
+			// (and lost with the failed start).
+			ln, err := net.Listen("tcp", cfg.Addr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+			}
+			defer ln.Close()
 			a, err := app.Open(ctx, cfg, log)
 			if err != nil {
 				return err
@@ -37,10 +45,6 @@ func (e *env) serveCommand() *cobra.Command {
 			defer a.Close()
 			if err := a.Bootstrap(ctx, e.stderr, demo); err != nil {
 				return err
-			}
-			ln, err := net.Listen("tcp", cfg.Addr)
-			if err != nil {
-				return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 			}
 			log.Info("ready", "startup_ms", time.Since(start).Milliseconds())
 			fmt.Fprintf(e.stderr, "upskill is listening on %s (API at %s/api/v1)\n", ln.Addr(), localURL(ln.Addr()))

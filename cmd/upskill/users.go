@@ -23,13 +23,13 @@ var cliAdmin = identity.Principal{Roles: identity.Roles{identity.RoleAdmin}}
 func (e *env) usersCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "users",
-		Short: "Create or import users",
+		Short: "Create or import users, or set a password",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return usageError{errors.New("users needs a subcommand: create or import")}
+			return usageError{errors.New("users needs a subcommand: create, import or set-password")}
 		},
 	}
-	cmd.AddCommand(e.usersCreateCommand(), e.usersImportCommand())
+	cmd.AddCommand(e.usersCreateCommand(), e.usersImportCommand(), e.usersSetPasswordCommand())
 	return cmd
 }
 
@@ -63,11 +63,11 @@ func (e *env) usersCreateCommand() *cobra.Command {
 				return usageError{errors.New("--email and --name are required")}
 			}
 			if passwordStdin {
-				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-				if err != nil && line == "" {
-					return fmt.Errorf("read the password from standard input: %v", err)
+				pw, err := readPasswordLine(cmd)
+				if err != nil {
+					return err
 				}
-				in.Password = strings.TrimRight(line, "\r\n")
+				in.Password = pw
 			}
 			return e.withIdentity(cmd, func(ctx context.Context, ids *identity.Service) error {
 				u, err := ids.CreateUser(ctx, cliAdmin, in)
@@ -90,10 +90,56 @@ func (e *env) usersCreateCommand() *cobra.Command {
 	return cmd
 }
 
+// readPasswordLine reads a password from the first line of standard input.
+func readPasswordLine(cmd *cobra.Command) (string, error) {
+	line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("read the password from standard input: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// usersSetPasswordCommand is the way back in when a password is lost, the
+// first admin's included: it works on the database, without signing in.
+func (e *env) usersSetPasswordCommand() *cobra.Command {
+	var email string
+	var passwordStdin bool
+	cmd := &cobra.Command{
+		Use:   "set-password --email EMAIL --password-stdin",
+		Short: "Set a user's password (read from standard input), end their sessions and unlock their sign-in",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if email == "" || !passwordStdin {
+				return usageError{errors.New("--email and --password-stdin are required (a password is never taken as an argument)")}
+			}
+			pw, err := readPasswordLine(cmd)
+			if err != nil {
+				return err
+			}
+			return e.withIdentity(cmd, func(ctx context.Context, ids *identity.Service) error {
+				u, err := ids.SetPasswordByEmail(ctx, email, pw)
+				if err != nil {
+					return cliError(err)
+				}
+				fmt.Fprintf(e.stdout, "password set for %s %s; their sessions were ended\n", u.ID, u.Email)
+				if u.Disabled {
+					fmt.Fprintln(e.stdout, "note: this account is disabled; an admin or HR re-enables it with PATCH /api/v1/users/{id}")
+				}
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&email, "email", "", "email address of the user (required)")
+	f.BoolVar(&passwordStdin, "password-stdin", false, "read the new password from the first line of standard input (required)")
+	config.Bind(f)
+	return cmd
+}
+
 func (e *env) usersImportCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import FILE.csv",
-		Short: "Create or update users from a CSV file (email,name,department,employee_id[,roles]); all or nothing",
+		Short: "Create or update users from a CSV file (email,name,department,employee_id[,roles]; other columns ignored; comma, semicolon or tab); all or nothing",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{errors.New("import takes exactly one CSV file")}
@@ -112,6 +158,9 @@ func (e *env) usersImportCommand() *cobra.Command {
 					return cliError(err)
 				}
 				fmt.Fprintf(e.stdout, "created %d, updated %d, unchanged %d\n", res.Created, res.Updated, res.Unchanged)
+				if len(res.IgnoredColumns) > 0 {
+					fmt.Fprintf(e.stdout, "ignored columns: %s\n", strings.Join(res.IgnoredColumns, ", "))
+				}
 				return nil
 			})
 		},

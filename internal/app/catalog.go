@@ -20,7 +20,7 @@ func (a *App) openCatalog(ctx context.Context) error {
 		return err
 	}
 	if dir := a.Config.ContentDir; dir != "" {
-		if _, err := a.Catalog.ImportDir(ctx, dir, ""); err != nil {
+		if _, err := a.Catalog.ImportDir(ctx, dir, catalog.ImportOptions{}); err != nil {
 			a.Log.Warn("content import failed; serving the modules already published",
 				"content_dir", dir, "error", err.Error())
 		}

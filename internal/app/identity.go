@@ -18,8 +18,9 @@ func NewIdentity(db *store.DB, cfg config.Config) (*identity.Service, error) {
 		return nil, fmt.Errorf("access-token keys: %w", err)
 	}
 	ids := identity.New(db, identity.Options{
-		Tokens:     &identity.TokenIssuer{Keys: jwtKeys, Issuer: cfg.BaseURL, Audience: identity.Audience, TTL: cfg.AccessTokenTTL},
-		RefreshTTL: cfg.RefreshTokenTTL,
+		Tokens:        &identity.TokenIssuer{Keys: jwtKeys, Issuer: cfg.BaseURL, Audience: identity.Audience, TTL: cfg.AccessTokenTTL},
+		RefreshTTL:    cfg.RefreshTokenTTL,
+		RefreshMaxAge: cfg.RefreshMaxAge,
 	})
 	// Standing assignment rules follow people into a department in the
 	// transaction that creates, imports or moves them: through the API and

@@ -110,12 +110,19 @@ type Request struct {
 	// GraceDays is added to a record's expiry before the module is due
 	// again; nil leaves an existing assignment's grace period as it is.
 	GraceDays *int
+	// AllowPastDue accepts a DueAt already past (recording a deadline that
+	// was missed); without it such a date is refused as a likely typo.
+	AllowPastDue bool
 }
 
 // Result counts what Assign did.
 type Result struct {
 	Assigned        int // new assignments
 	AlreadyAssigned int // existing ones, whose due date was updated
+	// BlockedByPrerequisites is how many of the people assigned cannot
+	// start the module yet: they lack a valid record for one of its
+	// prerequisites.
+	BlockedByPrerequisites int
 }
 
 func invalid(field, format string, args ...any) error {
@@ -129,8 +136,10 @@ func (s *Service) check(r Request, now time.Time) (Request, error) {
 	if r.Module == "" {
 		return r, invalid("module", "is required")
 	}
-	if _, ok := s.catalog.Modules()[r.Module]; !ok {
+	if info, ok := s.catalog.Modules()[r.Module]; !ok {
 		return r, invalid("module", "no published module %q", r.Module)
+	} else if info.Archived {
+		return r, invalid("module", "module %q is archived; unarchive it before assigning it", r.Module)
 	}
 	r.UserIDs = dedupe(r.UserIDs)
 	if slices.Contains(r.UserIDs, "") {
@@ -181,6 +190,10 @@ func (s *Service) check(r Request, now time.Time) (Request, error) {
 	}
 	due := store.Timestamp(*r.DueAt)
 	r.DueAt = &due
+	if due.Before(now) && !r.AllowPastDue {
+		return r, invalid("due_at", "%s is in the past; set allow_past_due to assign with a date already past",
+			due.Format(time.RFC3339))
+	}
 	return r, nil
 }
 
@@ -227,6 +240,10 @@ func (s *Service) Assign(ctx context.Context, actor string, r Request) (Result, 
 
 func (s *Service) assign(ctx context.Context, tx *gorm.DB, actor string, r Request, now time.Time) (Result, error) {
 	tx = tx.WithContext(ctx)
+	r, err := resolveDepartments(tx, r, now)
+	if err != nil {
+		return Result{}, err
+	}
 	targets, err := assignees(tx, r)
 	if err != nil {
 		return Result{}, err
@@ -241,6 +258,9 @@ func (s *Service) assign(ctx context.Context, tx *gorm.DB, actor string, r Reque
 	}
 	res, err := writeAssignments(tx, r, targets, by, grace, now)
 	if err != nil {
+		return res, err
+	}
+	if res.BlockedByPrerequisites, err = blockedByPrerequisites(tx, s.catalog.Modules()[r.Module].Prerequisites, targets, now); err != nil {
 		return res, err
 	}
 	var ruleIDs []string
@@ -316,7 +336,7 @@ func writeAssignments(tx *gorm.DB, r Request, targets []string, by *string, grac
 func assignDetails(r Request, res Result, ruleIDs []string) map[string]any {
 	details := map[string]any{"module": r.Module, "due_at": r.DueAt.Format(time.RFC3339),
 		"users": len(r.UserIDs), "departments": r.Departments, "assigned": res.Assigned,
-		"already_assigned": res.AlreadyAssigned}
+		"already_assigned": res.AlreadyAssigned, "blocked_by_prerequisites": res.BlockedByPrerequisites}
 	if r.GraceDays != nil {
 		details["grace_days"] = *r.GraceDays
 	}

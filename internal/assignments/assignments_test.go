@@ -269,7 +269,7 @@ func TestListPages(t *testing.T) {
 		ids = append(ids, w.user("Brand"))
 	}
 	due := w.clock.Now().Add(-time.Hour)
-	w.assign(Request{Module: "ai-basics", UserIDs: ids, DueAt: &due})
+	w.assign(Request{Module: "ai-basics", UserIDs: ids, DueAt: &due, AllowPastDue: true})
 	var seen []string
 	p := page.Request{Limit: 2}
 	for range 10 {
@@ -381,4 +381,101 @@ func TestStandingRulesFollowNewcomers(t *testing.T) {
 			t.Errorf("second delete: %v", err)
 		}
 	})
+}
+
+// TestDepartmentsMatchWithoutCase: departments are stored with their first
+// spelling and matched without regard to case; a department with no
+// members is refused, naming the known ones, unless the request makes a
+// standing rule, whose spelling then becomes the department's.
+func TestDepartmentsMatchWithoutCase(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		a, b := w.user("Marketing"), w.user("MARKETING ")
+		if u, _ := w.ids.GetUser(context.Background(), b); u.Department != "Marketing" {
+			t.Fatalf("second spelling stored as %q", u.Department)
+		}
+		due := w.clock.Now().AddDate(0, 1, 0)
+		if res := w.assign(Request{Module: "ai-basics", Departments: []string{"marketing"}, DueAt: &due}); res.Assigned != 2 {
+			t.Fatalf("assigned %d of %s, %s", res.Assigned, a, b)
+		}
+		_, err := w.svc.Assign(context.Background(), "hr-1", Request{Module: "ai-basics", Departments: []string{"Sales"}, DueAt: &due})
+		fe := fault.As(err)
+		if fe.Code != fault.Invalid || fe.Fields[0].Field != "departments" || !strings.Contains(fe.Message, `"Sales" has no enabled members (known departments: Marketing)`) ||
+			fmt.Sprint(fe.Ext["known_departments"]) != "[Marketing]" {
+			t.Fatalf("empty department: %v", err)
+		}
+		w.assign(Request{Module: "ai-basics", Departments: []string{"Sales"}, IncludeNewMembers: true, DueInDays: ptr(14)})
+		newcomer := w.user("SALES")
+		if u, _ := w.ids.GetUser(context.Background(), newcomer); u.Department != "Sales" {
+			t.Fatalf("newcomer's department stored as %q", u.Department)
+		}
+		if n := w.count("SELECT COUNT(*) FROM assignments WHERE user_id = ?", newcomer); n != 1 {
+			t.Fatalf("newcomer has %d assignments", n)
+		}
+		if canon, _ := identity.CanonicalDepartments(db.W, w.clock.Now(), []string{"sales", "New Team"}); canon["sales"] != "Sales" || canon["New Team"] != "New Team" {
+			t.Fatalf("canonical = %v", canon)
+		}
+	})
+}
+
+func TestPastDueNeedsAllowPastDue(t *testing.T) {
+	w := newWorld(t, storetest.SQLite(t))
+	ann := w.user("Brand")
+	past := w.clock.Now().Add(-time.Hour)
+	_, err := w.svc.Assign(context.Background(), "hr-1", Request{Module: "ai-basics", UserIDs: []string{ann}, DueAt: &past})
+	if fieldOf(err) != "invalid:due_at" || !strings.Contains(err.Error(), "allow_past_due") {
+		t.Fatalf("past due: %v", err)
+	}
+	w.assign(Request{Module: "ai-basics", UserIDs: []string{ann}, DueAt: &past, AllowPastDue: true})
+}
+
+// TestAssignCountsPeopleBlockedByPrerequisites: people without a valid
+// record of a prerequisite (none, expired or revoked) are counted.
+func TestAssignCountsPeopleBlockedByPrerequisites(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		cat := StaticCatalog{"ai-basics": testCatalog["ai-basics"], "privacy": testCatalog["privacy"],
+			"advanced": {Slug: "advanced", Title: "Advanced", Revision: 1, Lessons: []string{"x"}, Prerequisites: []string{"ai-basics", "privacy"}}}
+		w.svc = New(db, Options{Catalog: cat, Now: w.clock.Now})
+		ready, expired, none := w.user("Brand"), w.user("Brand"), w.user("Brand")
+		now := w.clock.Now()
+		record := func(id, user, module string, expires *time.Time) {
+			err := db.W.Exec(`INSERT INTO records (id, user_id, module, module_title, revision, content_hash, cycle, holder_name, issued_at, expires_at, credential)
+				VALUES (?, ?, ?, 'T', 1, 'h', 1, 'N', ?, ?, 'c')`, id, user, module, now.AddDate(0, -2, 0), expires).Error
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		record("r1", ready, "ai-basics", nil)
+		record("r2", ready, "privacy", nil)
+		gone := now.AddDate(0, 0, -1)
+		record("r3", expired, "ai-basics", nil)
+		record("r4", expired, "privacy", &gone)
+		due := now.AddDate(0, 1, 0)
+		res := w.assign(Request{Module: "advanced", UserIDs: []string{ready, expired, none}, DueAt: &due})
+		if res.Assigned != 3 || res.BlockedByPrerequisites != 2 {
+			t.Fatalf("result = %+v", res)
+		}
+	})
+}
+
+func TestStandingRulesSkipArchivedModules(t *testing.T) {
+	db := storetest.SQLite(t)
+	w := newWorld(t, db)
+	cat := StaticCatalog{"ai-basics": testCatalog["ai-basics"]}
+	w.svc = New(db, Options{Catalog: cat, Now: w.clock.Now})
+	w.ids.OnMembership = w.svc.ApplyRules
+	due := w.clock.Now().AddDate(0, 0, 14)
+	w.assign(Request{Module: "ai-basics", Departments: []string{"Brand"}, DueAt: &due, IncludeNewMembers: true, DueInDays: ptr(30)})
+	info := cat["ai-basics"]
+	info.Archived = true
+	cat["ai-basics"] = info
+	if got := w.mine(w.user("Brand")); len(got) != 0 {
+		t.Fatalf("a newcomer was assigned an archived module: %+v", got)
+	}
+	info.Archived = false
+	cat["ai-basics"] = info
+	if got := w.mine(w.user("Brand")); len(got) != 1 {
+		t.Fatalf("after unarchiving, the rule assigns again: %+v", got)
+	}
 }

@@ -14,6 +14,12 @@ type ModuleInfo struct {
 	Revision int
 	Lessons  []string // lesson slugs of the current revision, in order
 	HasQuiz  bool
+	// Archived modules stay for reports and existing assignments, but
+	// cannot be newly assigned.
+	Archived bool
+	// Prerequisites are the modules a learner needs a valid record of
+	// before starting this one.
+	Prerequisites []string
 }
 
 // Catalog gives the current revision of every published module. Reading
@@ -49,7 +55,7 @@ func (a *catalogAdapter) Modules() map[string]ModuleInfo {
 	out := make(map[string]ModuleInfo, len(all))
 	for _, p := range all {
 		info := ModuleInfo{Slug: p.Slug, Title: p.Title, Revision: p.Revision, HasQuiz: p.Quiz != nil,
-			Lessons: make([]string, len(p.Lessons))}
+			Lessons: make([]string, len(p.Lessons)), Archived: p.Archived, Prerequisites: p.Prerequisites}
 		for i, l := range p.Lessons {
 			info.Lessons[i] = l.Slug
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/upskill/upskill/internal/fault"
+	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/page"
 )
 
@@ -87,7 +88,7 @@ func (s *Service) List(ctx context.Context, f Filter, p page.Request) ([]View, s
 	}
 	if f.Department != "" {
 		where = append(where, "a.user_id IN (SELECT u.id FROM users u WHERE u.department = ?)")
-		args = append(args, f.Department)
+		args = append(args, s.department(f.Department))
 	}
 	if f.Overdue != nil && *f.Overdue {
 		where, args = append(where, "a.due_at < ?"), append(args, now)
@@ -114,6 +115,15 @@ func (s *Service) List(ctx context.Context, f Filter, p page.Request) ([]View, s
 	}
 	out, next := page.Trim(out, p.Limit, func(v View) string { return v.ID })
 	return out, next, nil
+}
+
+// department is the canonical spelling of the department d names, so a
+// filter matches without regard to case; d itself when none matches.
+func (s *Service) department(d string) string {
+	if canon, err := identity.LookupDepartments(s.db.R, []string{d}); err == nil && canon[d] != "" {
+		return canon[d]
+	}
+	return d
 }
 
 // Mine returns a page of userID's assignments, soonest due first. A person

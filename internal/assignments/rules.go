@@ -28,8 +28,17 @@ func (s *Service) ApplyRules(ctx context.Context, tx *gorm.DB, userIDs []string)
 	if len(rules) == 0 {
 		return nil
 	}
+	var mods map[string]ModuleInfo
+	if s.catalog != nil {
+		mods = s.catalog.Modules()
+	}
 	byDept := map[string][]Rule{}
 	for _, r := range rules {
+		// An archived module is assigned to nobody new; its rule stays for
+		// when a trainer unarchives it.
+		if mods[r.Module].Archived {
+			continue
+		}
 		byDept[r.Department] = append(byDept[r.Department], r)
 	}
 	now := s.clock()
@@ -96,7 +105,7 @@ func (s *Service) ListRules(ctx context.Context, f RuleFilter, p page.Request) (
 		q = q.Where("module = ?", f.Module)
 	}
 	if f.Department != "" {
-		q = q.Where("department = ?", f.Department)
+		q = q.Where("department = ?", s.department(f.Department))
 	}
 	if p.Cursor != "" {
 		// The cursor is the last rule's position in (department, module, id)

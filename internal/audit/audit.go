@@ -42,6 +42,9 @@ const (
 	PasswordReset      = "user.password_reset"
 	// AssignmentRuleDeleted ends a standing rule (assignments it made stay).
 	AssignmentRuleDeleted = "assignment_rule.deleted"
+	// A module taken out of the catalogue, or put back.
+	ModuleArchived   = "module.archived"
+	ModuleUnarchived = "module.unarchived"
 )
 
 // Meta is what the transport knows about the request behind an event.

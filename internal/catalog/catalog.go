@@ -28,6 +28,8 @@ const DefaultAPIBase = "/api/v1"
 type Options struct {
 	APIBase string       // default DefaultAPIBase
 	Log     *slog.Logger // default: discard
+	// Now is the clock for review dates and archiving; nil means time.Now.
+	Now func() time.Time
 }
 
 // Published is the current revision of a module as the catalog serves it.
@@ -36,18 +38,23 @@ type Published struct {
 	*content.Module
 	Revision    int
 	PublishedAt time.Time
+	// Archived modules are out of the catalogue and cannot be started;
+	// Module does not return them, Lookup and All do.
+	Archived bool
 }
 
 // Service is the catalog. Its methods are safe for concurrent use.
 type Service struct {
 	db   *store.DB
+	now  func() time.Time
 	opt  content.Options
 	log  *slog.Logger
 	snap atomic.Pointer[snapshot]
 	// mu serialises snapshot rebuilds so that an older view of the
 	// database never replaces a newer one.
-	mu   sync.Mutex
-	past *revisionCache
+	mu      sync.Mutex
+	past    *revisionCache
+	parsing flight
 }
 
 // snapshot is one immutable view of the current modules.
@@ -64,7 +71,10 @@ func New(db *store.DB, opt Options) *Service {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Service{db: db, opt: content.Options{APIBase: opt.APIBase}, log: opt.Log, past: newRevisionCache(64)}
+	s := &Service{db: db, opt: content.Options{APIBase: opt.APIBase, Now: opt.Now}, log: opt.Log, past: newRevisionCache(64), now: opt.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	s.snap.Store(newSnapshot(nil))
 	return s
 }
@@ -89,16 +99,27 @@ func sortKey(p *Published) string {
 	return strings.ToLower(p.Title) + "\x01" + p.Slug
 }
 
-// Module returns the current revision of the module slug.
+// Module returns the current revision of the module slug, unless it is
+// archived: what learners may open and start.
 func (s *Service) Module(slug string) (*Published, error) {
+	p, err := s.Lookup(slug)
+	if err == nil && p.Archived {
+		return nil, fault.New(fault.NotFound, "no module %q: it is archived", slug)
+	}
+	return p, err
+}
+
+// Lookup returns the current revision of the module slug, archived or not.
+func (s *Service) Lookup(slug string) (*Published, error) {
 	if p, ok := s.snap.Load().bySlug[slug]; ok {
 		return p, nil
 	}
 	return nil, fault.New(fault.NotFound, "no module %q", slug)
 }
 
-// All returns every current module, by title. The slice is shared by
-// every caller: treat it as read-only.
+// All returns every current module, archived ones included (see
+// Published.Archived), by title. The slice is shared by every caller:
+// treat it as read-only.
 func (s *Service) All() []*Published { return s.snap.Load().ordered }
 
 // Known returns every published module's prerequisites by slug, the
@@ -132,7 +153,7 @@ func (s *Service) List(f Filter, p page.Request) ([]*Published, string, error) {
 		if p.Cursor != "" && sortKey(m) <= p.Cursor {
 			continue
 		}
-		if f.Topic != "" && !slices.Contains(m.Topics, f.Topic) {
+		if m.Archived || f.Topic != "" && !slices.Contains(m.Topics, f.Topic) {
 			continue
 		}
 		if !matches(m, words) {
@@ -175,40 +196,85 @@ func (s *Service) install(p *Published) {
 	for k, v := range old.bySlug {
 		mods[k] = v
 	}
+	if cur, ok := old.bySlug[p.Slug]; ok {
+		p.Archived = cur.Archived // a publish leaves the archived flag alone
+	}
 	mods[p.Slug] = p
 	s.snap.Store(newSnapshot(mods))
 }
 
-// revisionCache keeps parsed past revisions: they are immutable, and a
-// learner part-way through one asks for it on every request.
+// parsedRevision is a stored revision once parsed.
+type parsedRevision struct {
+	mod *content.Module
+	at  time.Time
+}
+
+// revisionCache keeps parsed revisions: they are immutable, and a learner
+// part-way through a past one asks for it on every request.
 type revisionCache struct {
 	mu    sync.Mutex
-	max   int
+	size  int
 	order []string
-	items map[string]*content.Module
+	items map[string]parsedRevision
 }
 
-func newRevisionCache(max int) *revisionCache {
-	return &revisionCache{max: max, items: map[string]*content.Module{}}
+func newRevisionCache(size int) *revisionCache {
+	return &revisionCache{size: size, items: map[string]parsedRevision{}}
 }
 
-func (c *revisionCache) get(key string) (*content.Module, bool) {
+func (c *revisionCache) get(key string) (parsedRevision, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	m, ok := c.items[key]
 	return m, ok
 }
 
-func (c *revisionCache) put(key string, m *content.Module) {
+func (c *revisionCache) put(key string, m parsedRevision) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.items[key]; ok {
 		return
 	}
-	if len(c.order) >= c.max {
+	if len(c.order) >= c.size {
 		delete(c.items, c.order[0])
 		c.order = c.order[1:]
 	}
 	c.order = append(c.order, key)
 	c.items[key] = m
+}
+
+// flight lets concurrent callers share one parse of a revision, so that a
+// burst of requests for an uncached revision costs one parse, not one each.
+type flight struct {
+	mu    sync.Mutex
+	calls map[string]*flightCall
+}
+
+type flightCall struct {
+	done chan struct{}
+	val  parsedRevision
+	err  error
+}
+
+func (f *flight) do(key string, fn func() (parsedRevision, error)) (parsedRevision, error) {
+	f.mu.Lock()
+	if f.calls == nil {
+		f.calls = map[string]*flightCall{}
+	}
+	if c, ok := f.calls[key]; ok {
+		f.mu.Unlock()
+		<-c.done
+		return c.val, c.err
+	}
+	c := &flightCall{done: make(chan struct{})}
+	f.calls[key] = c
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		delete(f.calls, key)
+		f.mu.Unlock()
+		close(c.done)
+	}()
+	c.val, c.err = fn()
+	return c.val, c.err
 }

@@ -23,6 +23,18 @@ type Imported struct {
 	// Problems name files relative to the imported folder
 	// ("ai-pilots/quiz.md"); the module was not published when there are any.
 	Problems []content.Problem
+	// Kept is set when the folder was not published because the module's
+	// newest revision was published through the API: publishing the folder
+	// would silently replace a trainer's work. LastImported is the newest
+	// revision the import made (0: none).
+	Kept, LastImported int
+}
+
+// ImportOptions tune ImportDir.
+type ImportOptions struct {
+	// Force publishes folders even over a revision published through the
+	// API (`upskill content import --force`).
+	Force bool
 }
 
 // ImportDir publishes every module folder under dir (a folder holding a
@@ -31,7 +43,12 @@ type Imported struct {
 // published, prerequisites first. Unchanged modules make no revision, so
 // every replica may import the same folder at start. The error is only for
 // a folder that cannot be read or a database failure, never for content.
-func (s *Service) ImportDir(ctx context.Context, dir, actorID string) ([]Imported, error) {
+//
+// The import never replaces a trainer's work silently: when a module's
+// newest revision was published through the API (it has a publisher; the
+// import publishes as nobody) and differs from the folder, the folder is
+// not published and a warning names both revisions, unless opt.Force.
+func (s *Service) ImportDir(ctx context.Context, dir string, opt ImportOptions) ([]Imported, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("read content folder: %w", err)
@@ -44,10 +61,7 @@ func (s *Service) ImportDir(ctx context.Context, dir, actorID string) ([]Importe
 	var good []*content.Module
 	for _, e := range entries {
 		sub := filepath.Join(dir, e.Name())
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(sub, "module.md")); err != nil {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || content.Reserved(e.Name()) || !content.IsModuleDir(sub) {
 			continue
 		}
 		m, probs := content.Parse(os.DirFS(sub), e.Name(), s.opt)
@@ -61,7 +75,17 @@ func (s *Service) ImportDir(ctx context.Context, dir, actorID string) ([]Importe
 	good = s.dropUnfit(good, bySlug)
 	for _, m := range prerequisitesFirst(good) {
 		r := bySlug[m.Slug]
-		res, err := s.Publish(ctx, m, actorID)
+		if !opt.Force {
+			kept, last, err := s.apiRevision(ctx, m)
+			if err != nil {
+				return flatten(out), err
+			}
+			if kept > 0 {
+				r.Kept, r.LastImported = kept, last
+				continue
+			}
+		}
+		res, err := s.Publish(ctx, m, "")
 		switch {
 		case err == nil:
 			r.Revision, r.Created = res.Revision, res.Created
@@ -128,7 +152,37 @@ func prerequisitesFirst(mods []*content.Module) []*content.Module {
 	return out
 }
 
+// apiRevision returns the newest revision of m's module when it was
+// published through the API and differs from m, with the newest revision
+// the import made; kept is 0 when the folder may be published.
+func (s *Service) apiRevision(ctx context.Context, m *content.Module) (kept, lastImported int, err error) {
+	var newest []revisionRow
+	db := s.db.R.WithContext(ctx)
+	if err := db.Where("slug = ?", m.Slug).Order("revision DESC").Limit(1).Find(&newest).Error; err != nil {
+		return 0, 0, fault.Wrap(err, "could not read module %q", m.Slug)
+	}
+	if len(newest) == 0 || newest[0].PublishedBy == nil || newest[0].ContentHash == m.Hash {
+		return 0, 0, nil
+	}
+	var last []int
+	err = db.Model(&revisionRow{}).Where("slug = ? AND published_by IS NULL", m.Slug).
+		Order("revision DESC").Limit(1).Pluck("revision", &last).Error
+	if err != nil {
+		return 0, 0, fault.Wrap(err, "could not read module %q", m.Slug)
+	}
+	if len(last) == 1 {
+		lastImported = last[0]
+	}
+	return newest[0].Revision, lastImported, nil
+}
+
 func (s *Service) logImport(r *Imported) {
+	if r.Kept > 0 {
+		s.log.Warn("module folder not imported: its newest revision was published through the API",
+			slog.String("slug", r.Slug), slog.Int("api_revision", r.Kept), slog.Int("last_imported_revision", r.LastImported),
+			slog.String("fix", "copy the API's revision into the folder, or run upskill content import --force to publish the folder over it"))
+		return
+	}
 	if len(r.Problems) == 0 {
 		s.log.Info("module imported", slog.String("slug", r.Slug), slog.Int("revision", r.Revision), slog.Bool("new_revision", r.Created))
 		return

@@ -40,7 +40,7 @@ func TestImportDirSkipsBrokenModulesAndPublishesTheRest(t *testing.T) {
 	}
 	var logs bytes.Buffer
 	s := New(storetest.SQLite(t), Options{Log: slog.New(slog.NewTextHandler(&logs, nil))})
-	got, err := s.ImportDir(context.Background(), dir, "")
+	got, err := s.ImportDir(context.Background(), dir, ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestImportDirSkipsBrokenModulesAndPublishesTheRest(t *testing.T) {
 	}
 
 	// A second replica starting on the same folder makes no new revision.
-	again, err := New(s.db, Options{}).ImportDir(context.Background(), dir, "")
+	again, err := New(s.db, Options{}).ImportDir(context.Background(), dir, ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestImportDirSkipsBrokenModulesAndPublishesTheRest(t *testing.T) {
 			t.Errorf("re-import created %s revision %d", r.Slug, r.Revision)
 		}
 	}
-	if _, err := s.ImportDir(context.Background(), filepath.Join(dir, "missing"), ""); err == nil {
+	if _, err := s.ImportDir(context.Background(), filepath.Join(dir, "missing"), ImportOptions{}); err == nil {
 		t.Error("importing a missing folder did not fail")
 	}
 }

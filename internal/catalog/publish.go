@@ -28,6 +28,9 @@ type PublishResult struct {
 	Revision int    // the new revision, or the current one when unchanged
 	Hash     string // content hash of that revision
 	Created  bool   // false: the content equals the current revision's
+	// Warnings of the module (files relative to it): they never stop a
+	// publish.
+	Warnings []content.Problem
 }
 
 // Publish stores mod as the next revision of its slug and makes it current,
@@ -75,6 +78,7 @@ func (s *Service) Publish(ctx context.Context, mod *content.Module, actorID stri
 	// An unchanged publish may still tell this process of a revision another
 	// replica made: m has the same content, so it serves as that revision.
 	s.install(&Published{Module: m, Revision: res.Revision, PublishedAt: at})
+	res.Warnings = m.Warnings
 	return res, nil
 }
 
@@ -110,35 +114,9 @@ func (s *Service) publishOnce(ctx context.Context, m *content.Module, actorID st
 			res.Revision, at = last.Revision, last.PublishedAt
 			return nil
 		}
-		at = store.Timestamp(time.Now())
-		rev := revisionRow{ID: uuid.NewString(), Slug: m.Slug, Revision: last.Revision + 1, ContentHash: m.Hash,
-			Title: m.Title, Summary: m.Summary, PublishedAt: at}
-		if actorID != "" {
-			rev.PublishedBy = &actorID
-		}
-		if err := tx.Create(&rev).Error; err != nil {
-			return err
-		}
-		files := make([]fileRow, 0, len(m.Files))
-		for p, data := range m.Files {
-			files = append(files, fileRow{RevisionID: rev.ID, Path: p, Data: data})
-		}
-		// Small batches: one image may be megabytes.
-		if err := tx.CreateInBatches(files, 16).Error; err != nil {
-			return err
-		}
-		prereqs := m.Prerequisites
-		if prereqs == nil {
-			prereqs = []string{}
-		}
-		// The guard keeps a slower transaction from moving the pointer back.
-		if err := tx.Exec(`INSERT INTO modules (slug, current_revision, content_hash, prerequisites, updated_at)
-			VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (slug) DO UPDATE SET current_revision = excluded.current_revision,
-				content_hash = excluded.content_hash, prerequisites = excluded.prerequisites,
-				updated_at = excluded.updated_at
-			WHERE modules.current_revision < excluded.current_revision`,
-			m.Slug, rev.Revision, m.Hash, mustJSON(prereqs), at).Error; err != nil {
+		at = store.Timestamp(s.now())
+		rev, err := storeRevision(tx, m, last.Revision+1, at, actorID)
+		if err != nil {
 			return err
 		}
 		res.Revision, res.Created = rev.Revision, true
@@ -149,6 +127,43 @@ func (s *Service) publishOnce(ctx context.Context, m *content.Module, actorID st
 	return res, at, err
 }
 
+// storeRevision writes m as revision number rev with its files and points
+// the module at it. The guard on the pointer keeps a slower transaction
+// from moving it back.
+func storeRevision(tx *gorm.DB, m *content.Module, number int, at time.Time, actorID string) (revisionRow, error) {
+	rev := revisionRow{ID: uuid.NewString(), Slug: m.Slug, Revision: number, ContentHash: m.Hash,
+		Title: m.Title, Summary: m.Summary, PublishedAt: at}
+	if actorID != "" {
+		rev.PublishedBy = &actorID
+	}
+	if err := tx.Create(&rev).Error; err != nil {
+		return rev, err
+	}
+	files := make([]fileRow, 0, len(m.Files))
+	for p, data := range m.Files {
+		files = append(files, fileRow{RevisionID: rev.ID, Path: p, Data: data})
+	}
+	// Small batches: one image may be megabytes.
+	if err := tx.CreateInBatches(files, 16).Error; err != nil {
+		return rev, err
+	}
+	prereqs := m.Prerequisites
+	if prereqs == nil {
+		prereqs = []string{}
+	}
+	return rev, tx.Exec(`INSERT INTO modules (slug, current_revision, content_hash, prerequisites, updated_at)
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (slug) DO UPDATE SET current_revision = excluded.current_revision,
+			content_hash = excluded.content_hash, prerequisites = excluded.prerequisites,
+			updated_at = excluded.updated_at
+		WHERE modules.current_revision < excluded.current_revision`,
+		m.Slug, rev.Revision, m.Hash, mustJSON(prereqs), at).Error
+}
+
+// TypeInvalidContent is the problem type of a module that may not be
+// published; its problems are in the "problems" extension.
+const TypeInvalidContent = "invalid-content"
+
 // invalid is the error for a module that may not be published.
 func invalid(slug string, probs []content.Problem) error {
 	content.SortProblems(probs)
@@ -157,7 +172,7 @@ func invalid(slug string, probs []content.Problem) error {
 		p := probs[0]
 		msg = fmt.Sprintf("module %q was not published: %s:%d: %s", slug, p.File, p.Line, p.Message)
 	}
-	return &fault.Error{Code: fault.Invalid, Type: "invalid-content", Message: msg,
+	return &fault.Error{Code: fault.Invalid, Type: TypeInvalidContent, Message: msg,
 		Ext: map[string]any{"problems": probs}}
 }
 

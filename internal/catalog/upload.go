@@ -2,6 +2,9 @@ package catalog
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"time"
 
 	"github.com/upskill/upskill/internal/content"
 )
@@ -35,6 +38,11 @@ func (s *Service) PublishUpload(ctx context.Context, slug string, files map[stri
 // checkFiles checks the paths of an upload and parses the files that have
 // a place in a module.
 func (s *Service) checkFiles(slug string, files map[string][]byte) (*content.Module, []content.Problem) {
+	if len(files) > content.MaxFiles {
+		// Refused before any path is checked or file parsed.
+		return &content.Module{Slug: slug}, []content.Problem{{File: ".",
+			Message: fmt.Sprintf("%d files; a module may hold at most %d", len(files), content.MaxFiles)}}
+	}
 	probs := []content.Problem{}
 	clean := make(map[string][]byte, len(files))
 	for p, data := range files {
@@ -44,7 +52,13 @@ func (s *Service) checkFiles(slug string, files map[string][]byte) (*content.Mod
 		}
 		clean[p] = data
 	}
+	start := time.Now()
 	m, ps := content.Parse(content.FilesFS(clean), slug, s.opt)
+	if took := time.Since(start); took > slowParse {
+		// A last-resort signal that the limits checked before parsing need
+		// another look; it never decides whether content is valid.
+		s.log.Warn("slow module parse", slog.String("slug", slug), slog.Duration("took", took))
+	}
 	return m, append(probs, ps...)
 }
 

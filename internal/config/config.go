@@ -34,6 +34,7 @@ type Config struct {
 	MetricsToken    string // secret: when set, /metrics needs "Authorization: Bearer <token>"
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration
+	RefreshMaxAge   time.Duration
 	JWTKeyFile      string
 	JWTVerifyKeys   []string
 	RecordKeyFile   string
@@ -187,6 +188,7 @@ var settings = []setting{
 	}},
 	{"access-token-ttl", "UPSKILL_ACCESS_TOKEN_TTL", "15m", "lifetime of access tokens", duration(func(c *Config, d time.Duration) { c.AccessTokenTTL = d })},
 	{"refresh-token-ttl", "UPSKILL_REFRESH_TOKEN_TTL", "720h", "lifetime of refresh tokens", duration(func(c *Config, d time.Duration) { c.RefreshTokenTTL = d })},
+	{"refresh-max-age", "UPSKILL_REFRESH_MAX_AGE", "2160h", "absolute lifetime of a login however often it is refreshed (90 days)", duration(func(c *Config, d time.Duration) { c.RefreshMaxAge = d })},
 	{"jwt-key-file", "UPSKILL_JWT_KEY_FILE", "", "Ed25519 PEM key signing access tokens (default <data-dir>/jwt-signing.pem, generated)", func(c *Config, v string) error {
 		c.JWTKeyFile = v
 		return nil
@@ -257,7 +259,8 @@ func (c Config) LogAttrs() []any {
 		"trusted_proxies", c.TrustedProxies, "log_level", c.LogLevel.String(),
 		"shutdown_timeout", c.ShutdownTimeout.String(), "max_body_bytes", c.MaxBodyBytes,
 		"metrics_protected", c.MetricsToken != "", "access_token_ttl", c.AccessTokenTTL.String(),
-		"refresh_token_ttl", c.RefreshTokenTTL.String(), "jwt_key_file", c.JWTKeyFile,
+		"refresh_token_ttl", c.RefreshTokenTTL.String(), "refresh_max_age", c.RefreshMaxAge.String(),
+		"jwt_key_file", c.JWTKeyFile,
 		"record_key_file", c.RecordKeyFile, "admin_email", c.AdminEmail,
 		"admin_password_set", c.AdminPassword != "",
 	}

@@ -12,7 +12,9 @@ import (
 
 // LoadDir parses every subfolder of dir that has a module.md and checks the
 // prerequisites across them. Problems name files relative to dir
-// ("ai-pilots/quiz.md").
+// ("ai-pilots/quiz.md"); so do the warnings of each module. The reserved
+// folders (paths/, pulses/, policies/) are not modules: pulses are checked
+// by LoadPulses, the others are left to the features that read them.
 func LoadDir(dir string, opt Options) ([]*Module, []Problem) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -21,21 +23,75 @@ func LoadDir(dir string, opt Options) ([]*Module, []Problem) {
 	var mods []*Module
 	var probs []Problem
 	for _, e := range entries {
-		if !e.IsDir() {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || Reserved(e.Name()) {
 			continue
 		}
 		sub := filepath.Join(dir, e.Name())
-		if _, err := os.Stat(filepath.Join(sub, "module.md")); err != nil {
+		if !IsModuleDir(sub) {
+			probs = append(probs, notAModule(sub, e.Name())...)
 			continue
 		}
 		m, ps := Parse(os.DirFS(sub), e.Name(), opt)
 		probs = append(probs, prefix(e.Name(), ps)...)
-		if m != nil {
-			mods = append(mods, m)
-		}
+		m.Warnings = prefix(e.Name(), m.Warnings)
+		mods = append(mods, m)
 	}
 	probs = append(probs, ValidateCatalog(mods, nil)...)
 	return mods, probs
+}
+
+// LoadModuleDir parses the one module folder dir, checking its
+// prerequisites against the modules beside it (dir's parent folder), whose
+// own problems are not reported. Problems and warnings name files relative
+// to the parent ("ai-pilots/quiz.md"), as LoadDir does.
+func LoadModuleDir(dir string, opt Options) (*Module, []Problem) {
+	dir = filepath.Clean(dir)
+	slug := filepath.Base(dir)
+	if abs, err := filepath.Abs(dir); err == nil {
+		slug = filepath.Base(abs)
+	}
+	m, probs := Parse(os.DirFS(dir), slug, opt)
+	probs = prefix(slug, probs)
+	m.Warnings = prefix(slug, m.Warnings)
+	known := map[string][]string{}
+	siblings, _ := LoadDir(filepath.Dir(dir), opt)
+	for _, s := range siblings {
+		if s.Slug != slug {
+			known[s.Slug] = s.Prerequisites
+		}
+	}
+	return m, append(probs, ValidateCatalog([]*Module{m}, known)...)
+}
+
+// IsModuleDir reports whether dir holds a module.md.
+func IsModuleDir(dir string) bool {
+	fi, err := os.Stat(filepath.Join(dir, "module.md"))
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// notAModule explains a folder that looks like a module but has no
+// module.md, so that a misnamed file does not make a module silently vanish.
+func notAModule(dir, name string) []Problem {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	looks, found := false, ""
+	for _, e := range entries {
+		switch n := e.Name(); {
+		case strings.EqualFold(n, "module.md"):
+			found = n
+		case n == "lessons" || n == "quiz.md":
+			looks = true
+		}
+	}
+	if found != "" {
+		return []Problem{{File: name, Message: fmt.Sprintf("folder holds %s but no module.md: rename it module.md (the name is case-sensitive)", found)}}
+	}
+	if looks {
+		return []Problem{{File: name, Message: "folder has lessons but no module.md, so it is not a module"}}
+	}
+	return nil
 }
 
 // prefix makes a module's problems name files relative to the folder that

@@ -16,10 +16,7 @@ import (
 	"unicode/utf8"
 )
 
-const (
-	maxAsset    = 5 << 20 // bytes per image
-	maxMarkdown = 1 << 20 // bytes per Markdown file; far above any real lesson
-)
+const maxAsset = 5 << 20 // bytes per image
 
 var assetExts = map[string]string{
 	".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -79,10 +76,10 @@ func kindOf(p string) string {
 // readFiles collects the module's files from fsys. Hidden files (editor and
 // OS litter such as .DS_Store) are skipped; anything else out of place is a
 // problem rather than silently ignored, so a trainer notices a misnamed file.
-func readFiles(fsys fs.FS) (map[string][]byte, []Problem) {
-	files := map[string][]byte{}
-	var probs []Problem
+func readFiles(fsys fs.FS) (files map[string][]byte, probs []Problem, oversize map[string]bool) {
+	files, oversize = map[string][]byte{}, map[string]bool{}
 	bad := func(p, msg string) { probs = append(probs, Problem{File: p, Message: msg}) }
+	count := 0
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			bad(p, err.Error())
@@ -104,8 +101,15 @@ func readFiles(fsys fs.FS) (map[string][]byte, []Problem) {
 			}
 			return nil
 		}
-		if data, msg := readOne(fsys, p, d); msg != "" {
+		if count++; count > MaxFiles {
+			bad(".", fmt.Sprintf("more than %d files; a module may hold at most %d", MaxFiles, MaxFiles))
+			return fs.SkipAll
+		}
+		if data, msg, big := readOne(fsys, p, d); msg != "" {
 			bad(p, msg)
+			if big && kindOf(p) != "asset" {
+				oversize[p] = true
+			}
 		} else {
 			files[p] = data
 		}
@@ -114,35 +118,41 @@ func readFiles(fsys fs.FS) (map[string][]byte, []Problem) {
 	if err != nil {
 		bad(".", err.Error())
 	}
-	return files, probs
+	return files, probs, oversize
 }
 
-func readOne(fsys fs.FS, p string, d fs.DirEntry) ([]byte, string) {
+// readOne reads one file; msg says why it cannot be used, and big that the
+// reason is its size.
+func readOne(fsys fs.FS, p string, d fs.DirEntry) (data []byte, msg string, big bool) {
 	kind := kindOf(p)
 	if kind == "" {
-		return nil, "unexpected file: a module holds module.md, quiz.md, lessons/*.md and assets/*"
+		return nil, "unexpected file: a module holds module.md, quiz.md, lessons/*.md and assets/*", false
 	}
 	if !d.Type().IsRegular() {
-		return nil, "not a regular file (symbolic links are not allowed)"
+		return nil, "not a regular file (symbolic links are not allowed)", false
 	}
-	limit := int64(maxMarkdown)
+	limit := int64(MaxMarkdownBytes)
 	if kind == "asset" {
 		limit = maxAsset
 	}
 	if info, err := d.Info(); err == nil && info.Size() > limit {
-		return nil, fmt.Sprintf("file is %d bytes, more than the %d allowed", info.Size(), limit)
+		return nil, tooBig(info.Size(), limit), true
 	}
 	data, err := fs.ReadFile(fsys, p)
 	if err != nil {
-		return nil, err.Error()
+		return nil, err.Error(), false
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Sprintf("file is %d bytes, more than the %d allowed", len(data), limit)
+		return nil, tooBig(int64(len(data)), limit), true
 	}
 	if kind != "asset" && !utf8.Valid(data) {
-		return nil, "not valid UTF-8 text"
+		return nil, "not valid UTF-8 text", false
 	}
-	return data, ""
+	return data, "", false
+}
+
+func tooBig(size, limit int64) string {
+	return fmt.Sprintf("file is %d bytes, more than the %d allowed", size, limit)
 }
 
 // hashFiles is the content hash that names a revision. Each path and each

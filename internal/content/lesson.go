@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/yuin/goldmark/ast"
 )
@@ -65,6 +66,9 @@ func (p *parsing) lessonFiles() []lessonFile {
 	if len(paths) == 0 {
 		p.problem("lessons", 0, "a module needs at least one lesson: lessons/01-<slug>.md")
 	}
+	if len(paths) > MaxLessons {
+		p.problem("lessons", 0, fmt.Sprintf("%d lessons; a module may have at most %d (split it into several modules)", len(paths), MaxLessons))
+	}
 	slices.SortStableFunc(out, func(a, b lessonFile) int { return cmp.Compare(a.number, b.number) })
 	return out
 }
@@ -73,13 +77,15 @@ func (p *parsing) lessonFiles() []lessonFile {
 func (p *parsing) lessons(files []lessonFile) {
 	total := 0
 	for _, lf := range files {
-		if lf.skip {
+		src, ok := p.source(lf.path)
+		if lf.skip || !ok {
 			continue
 		}
-		d := parseDoc(lf.path, p.mod.Files[lf.path], 0)
+		d := parseDoc(lf.path, src, 0)
 		l := Lesson{Number: lf.number, Slug: lf.slug, Words: d.words()}
+		titleLine := 0
 		if h := firstTitle(d.root); h != nil {
-			l.Title = d.plain(h)
+			l.Title, titleLine = d.plain(h), d.line(h)
 			if d.root.FirstChild() == h {
 				// The API sends the title beside the HTML; a frontend showing
 				// both would repeat it.
@@ -88,12 +94,15 @@ func (p *parsing) lessons(files []lessonFile) {
 		}
 		if l.Title == "" {
 			p.problem(lf.path, 0, "lesson has no title: start it with a '# ' heading")
+		} else if n := utf8.RuneCountInString(l.Title); n > MaxTitleChars {
+			p.problem(lf.path, titleLine, fmt.Sprintf("the title is %d characters; at most %d", n, MaxTitleChars))
 		}
 		l.Minutes = max(1, (l.Words+wordsPerMinute-1)/wordsPerMinute)
 		total += l.Minutes
 		p.links.rewrite(d)
 		l.HTML = d.html(d.root)
 		p.probs = append(p.probs, d.probs...)
+		p.warns = append(p.warns, d.warns...)
 		p.mod.Lessons = append(p.mod.Lessons, l)
 	}
 	if p.mod.Minutes == 0 {
@@ -134,6 +143,15 @@ func (p *parsing) assets() {
 			p.mod.Assets[f] = Asset{ContentType: ctype, Data: data}
 		}
 	}
+}
+
+// AssetType is the content type of an image named file, from its
+// extension, or "" when it is not an image a module may hold.
+func AssetType(file string) string {
+	if !assetName.MatchString(path.Base(file)) {
+		return ""
+	}
+	return assetExts[strings.ToLower(path.Ext(file))]
 }
 
 // assetName keeps asset URLs free of characters that need escaping.

@@ -47,10 +47,22 @@ func (k *linker) rewrite(d *doc) {
 		case *ast.Link:
 			n.Destination = []byte(k.resolve(d, n, string(n.Destination), false))
 		case *ast.Image:
+			if strings.TrimSpace(d.plain(n)) == "" {
+				d.warn(d.line(n), fmt.Sprintf("image %s has no alt text: describe it for people who cannot see it, e.g. ![a chart of hours saved](...)", n.Destination))
+			}
+			if remote(string(n.Destination)) {
+				d.warn(d.line(n), fmt.Sprintf("remote image %s: its server learns who reads this lesson and when; put the image in assets/", n.Destination))
+			}
 			n.Destination = []byte(k.resolve(d, n, string(n.Destination), true))
 		}
 		return ast.WalkContinue, nil
 	})
+}
+
+// remote reports whether dest points off the module: another host.
+func remote(dest string) bool {
+	u, err := url.Parse(strings.TrimSpace(dest))
+	return err == nil && (u.Host != "" || strings.EqualFold(u.Scheme, "http") || strings.EqualFold(u.Scheme, "https"))
 }
 
 // resolve returns the URL for dest as written in d; absolute URLs and
@@ -63,8 +75,11 @@ func (k *linker) resolve(d *doc, n ast.Node, dest string, image bool) string {
 	if dest == "" {
 		return broken("empty address")
 	}
-	if strings.HasPrefix(dest, "#") {
-		return dest
+	if frag, ok := strings.CutPrefix(dest, "#"); ok {
+		if frag == "" {
+			return dest
+		}
+		return "#" + AnchorPrefix + frag
 	}
 	u, err := url.Parse(dest)
 	switch {
@@ -84,7 +99,7 @@ func (k *linker) resolve(d *doc, n ast.Node, dest string, image bool) string {
 	if slug, ok := k.lessons[target]; ok && !image {
 		out := k.base + "/lessons/" + slug
 		if u.Fragment != "" {
-			out += "#" + u.EscapedFragment()
+			out += "#" + AnchorPrefix + u.EscapedFragment()
 		}
 		return out
 	}

@@ -1,6 +1,6 @@
 // Package content owns the module format trainers write in Markdown: it
 // parses a module folder (on disk or uploaded through the API), validates it
-// against the format in shared/CONTENT-FORMAT.md, renders and sanitises its
+// against the format documented for trainers in content/README.md, renders and sanitises its
 // HTML once, and reports every problem with its file and line so a trainer
 // can fix them all in one pass.
 package content
@@ -55,6 +55,11 @@ type Module struct {
 	Assets        map[string]Asset
 	Files         map[string][]byte // every source file by clean relative path
 	Hash          string            // hex SHA-256 over Files, see hashFiles
+	ReviewBy      string            // "2027-06-30" or ""
+	Owner         string            // email of the trainer answerable for it, or ""
+	// Warnings are things a trainer should look at that do not stop a
+	// publish (problems do), sorted by file and line.
+	Warnings []Problem
 
 	// prereqLine is the line of the prerequisites key in module.md, so
 	// catalog-wide problems can point at it.
@@ -105,6 +110,15 @@ type Choice struct {
 // Options tunes how a module is rendered.
 type Options struct {
 	APIBase string // e.g. "/api/v1"; prefix of rewritten links
+	// Now is the clock that review_by is compared with; nil means
+	// time.Now. It only ever changes warnings, never problems.
+	Now func() time.Time
+}
+
+// ReviewOverdue reports whether the module's review_by date has passed at now.
+func (m *Module) ReviewOverdue(now time.Time) bool {
+	d, err := time.Parse(time.DateOnly, m.ReviewBy)
+	return err == nil && !now.Before(d.AddDate(0, 0, 1))
 }
 
 // ExpiresAt is when a record issued at issued stops counting, using calendar

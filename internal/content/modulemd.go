@@ -2,8 +2,10 @@ package content
 
 import (
 	"fmt"
+	"net/mail"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -23,6 +25,10 @@ func (p *parsing) moduleMD(src []byte) {
 		p.problem(file, 1, "module.md must start with front matter: a '---' line, title, summary, topics, and another '---' line")
 		return
 	}
+	if len(fm.yaml) > MaxFrontMatter {
+		p.problem(file, 1, fmt.Sprintf("front matter is %d bytes; at most %d", len(fm.yaml), MaxFrontMatter))
+		return
+	}
 	// YAML line n is file line n+1: the opening '---' comes first.
 	report := func(line int, msg string) { p.problem(file, line+1, msg) }
 	seen, ok := fields{report: report, known: p.moduleKeys(report)}.walk(fm.yaml)
@@ -40,18 +46,30 @@ func (p *parsing) moduleMD(src []byte) {
 	p.links.rewrite(d)
 	p.mod.OverviewHTML = d.html(d.root)
 	p.probs = append(p.probs, d.probs...)
+	p.warns = append(p.warns, d.warns...)
 }
 
 // moduleKeys decodes each module.md key into p.mod, reporting bad values.
 func (p *parsing) moduleKeys(report func(int, string)) map[string]func(*yaml.Node) {
 	m := p.mod
 	return map[string]func(*yaml.Node){
-		"title": textField("title", &m.Title, report),
-		"summary": func(v *yaml.Node) {
-			textField("summary", &m.Summary, report)(v)
-			if n := utf8.RuneCountInString(m.Summary); n > maxSummary {
-				report(v.Line, fmt.Sprintf("summary is %d characters; at most %d", n, maxSummary))
+		"title":   textField("title", MaxTitleChars, &m.Title, report),
+		"summary": textField("summary", maxSummary, &m.Summary, report),
+		"owner": func(v *yaml.Node) {
+			var s string
+			textField("owner", maxEmailChars, &s, report)(v)
+			if a, err := mail.ParseAddress(s); s != "" && (err != nil || a.Address != s || a.Name != "") {
+				report(v.Line, fmt.Sprintf("owner is %s; want one email address, e.g. training@example.com", show(v)))
+				return
 			}
+			m.Owner = s
+		},
+		"review_by": func(v *yaml.Node) {
+			if _, err := time.Parse(time.DateOnly, v.Value); v.Kind != yaml.ScalarNode || len(v.Value) != 10 || err != nil {
+				report(v.Line, fmt.Sprintf("review_by is %s; want a date written year-month-day, e.g. 2027-06-30", show(v)))
+				return
+			}
+			m.ReviewBy, p.reviewLine = v.Value, v.Line+1
 		},
 		"topics": func(v *yaml.Node) { m.Topics = p.slugList(v, "topics", report, p.topic) },
 		"level": func(v *yaml.Node) {
@@ -62,8 +80,11 @@ func (p *parsing) moduleKeys(report func(int, string)) map[string]func(*yaml.Nod
 			}
 			m.Level = s
 		},
-		"minutes":      wholeField("minutes", 1, 10000, "want a whole number of minutes, at least 1", &m.Minutes, report),
-		"pass_mark":    wholeField("pass_mark", 1, 100, "want a whole percent from 1 to 100", &m.PassMark, report),
+		"minutes": wholeField("minutes", 1, 10000, "want a whole number of minutes, at least 1", &m.Minutes, report),
+		"pass_mark": func(v *yaml.Node) {
+			p.passMarkLine = v.Line + 1
+			wholeField("pass_mark", 1, 100, "want a whole percent from 1 to 100", &m.PassMark, report)(v)
+		},
 		"max_attempts": wholeField("max_attempts", 0, 1000, "want a whole number, 0 or more (0 = unlimited)", &m.MaxAttempts, report),
 		"valid_for": func(v *yaml.Node) {
 			s, _ := yamlString(v)
@@ -80,12 +101,15 @@ func (p *parsing) moduleKeys(report func(int, string)) map[string]func(*yaml.Nod
 	}
 }
 
-func textField(key string, dst *string, report func(int, string)) func(*yaml.Node) {
+// textField reads text of at most max characters.
+func textField(key string, max int, dst *string, report func(int, string)) func(*yaml.Node) {
 	return func(v *yaml.Node) {
 		s, ok := yamlString(v)
 		switch {
 		case !ok:
 			report(v.Line, key+" must be text")
+		case utf8.RuneCountInString(s) > max:
+			report(v.Line, fmt.Sprintf("%s is %d characters; at most %d", key, utf8.RuneCountInString(s), max))
 		case strings.TrimSpace(s) == "":
 			report(v.Line, key+" must not be empty")
 		case strings.ContainsFunc(s, isControl):
@@ -128,6 +152,10 @@ func (p *parsing) slugList(v *yaml.Node, key string, report func(int, string), c
 	}
 	if key == "topics" && len(items) == 0 {
 		report(v.Line, "topics must name at least one topic")
+	}
+	if len(items) > maxListItems {
+		report(v.Line, fmt.Sprintf("%s lists %d items; at most %d", key, len(items), maxListItems))
+		return nil
 	}
 	var out []string
 	for _, item := range items {

@@ -21,6 +21,10 @@ func (p *parsing) quiz(src []byte) *Quiz {
 		return q
 	}
 	drawLine := 1
+	if len(fm.yaml) > MaxFrontMatter {
+		p.problem(file, 1, fmt.Sprintf("front matter is %d bytes; at most %d", len(fm.yaml), MaxFrontMatter))
+		return q
+	}
 	if fm.found {
 		report := func(line int, msg string) { p.problem(file, line+1, msg) }
 		seen, _ := fields{report: report, known: quizKeys(q, report)}.walk(fm.yaml)
@@ -32,6 +36,8 @@ func (p *parsing) quiz(src []byte) *Quiz {
 	p.links.rewrite(d)
 	q.Questions = questions(d)
 	p.probs = append(p.probs, d.probs...)
+	p.warns = append(p.warns, d.warns...)
+	p.drawLine = drawLine
 	if len(q.Questions) == 0 {
 		p.problem(file, 0, "quiz has no questions: start each with a '## ' heading")
 	}

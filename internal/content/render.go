@@ -16,6 +16,7 @@ import (
 	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
+	xhtml "golang.org/x/net/html"
 )
 
 // markdown is shared: a goldmark instance is safe for concurrent use once
@@ -53,7 +54,57 @@ var policy = sync.OnceValue(func() *bluemonday.Policy {
 })
 
 func sanitize(b []byte) string {
-	return strings.TrimSpace(string(policy().SanitizeBytes(b)))
+	return strings.TrimSpace(scopeIDs(policy().SanitizeBytes(b)))
+}
+
+// AnchorPrefix starts every id left in lesson HTML, so that a lesson cannot
+// clobber the ids of the page that shows it (DOM clobbering: an element
+// with id "config" becomes window.config).
+const AnchorPrefix = "lesson-"
+
+// scopeIDs rewrites sanitised HTML so that only headings keep an id, and
+// each with AnchorPrefix; the linker points in-page links at the same
+// prefixed ids. Other tokens are copied byte for byte.
+func scopeIDs(b []byte) string {
+	if !bytes.Contains(b, []byte("id=")) {
+		return string(b)
+	}
+	var out strings.Builder
+	z := xhtml.NewTokenizer(bytes.NewReader(b))
+	for {
+		tt := z.Next()
+		if tt == xhtml.ErrorToken {
+			return out.String()
+		}
+		if tt != xhtml.StartTagToken && tt != xhtml.SelfClosingTagToken {
+			out.Write(z.Raw())
+			continue
+		}
+		raw := z.Raw()
+		tok := z.Token()
+		kept, changed := tok.Attr[:0], false
+		for _, a := range tok.Attr {
+			if a.Key != "id" {
+				kept = append(kept, a)
+				continue
+			}
+			changed = true
+			if isHeading(tok.Data) && a.Val != "" {
+				a.Val = AnchorPrefix + a.Val
+				kept = append(kept, a)
+			}
+		}
+		if !changed {
+			out.Write(raw)
+			continue
+		}
+		tok.Attr = kept
+		out.WriteString(tok.String())
+	}
+}
+
+func isHeading(tag string) bool {
+	return len(tag) == 2 && tag[0] == 'h' && tag[1] >= '1' && tag[1] <= '6'
 }
 
 // doc is one Markdown file being rendered: its source, where it sits in the
@@ -65,6 +116,7 @@ type doc struct {
 	nl    []int  // offsets of '\n' in src
 	root  ast.Node
 	probs []Problem
+	warns []Problem
 }
 
 func parseDoc(file string, src []byte, skip int) *doc {
@@ -115,6 +167,10 @@ func offset(n ast.Node) int {
 
 func (d *doc) problem(line int, msg string) {
 	d.probs = append(d.probs, Problem{File: d.file, Line: line, Message: msg})
+}
+
+func (d *doc) warn(line int, msg string) {
+	d.warns = append(d.warns, Problem{File: d.file, Line: line, Message: msg})
 }
 
 // html renders n (and its children) to sanitised HTML.

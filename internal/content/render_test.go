@@ -70,7 +70,7 @@ func TestSanitiserKeepsFormatting(t *testing.T) {
 		"```python\nprint('hi')\n```\n\n```c++\nint x;\n```\n\n"+
 		"- [x] done\n- [ ] to do\n\n~~old~~ **bold** https://example.com\n")
 	for _, want := range []string{
-		`<h1 id="second-part">`, `<h2 id="data-privacy">`,
+		`<h1 id="lesson-second-part">`, `<h2 id="lesson-data-privacy">`,
 		"<table>", "<th>Risk</th>", "<td>Bias</td>",
 		`<code class="language-python">`, `<code class="language-c++">`,
 		`<input checked="" disabled="" type="checkbox"`, `<input disabled="" type="checkbox"`,
@@ -116,8 +116,8 @@ func TestLinksRewritten(t *testing.T) {
 	v := m.Hash[:12]
 	lesson := m.Lessons[0].HTML
 	for _, want := range []string{
-		`href="/api/v1/modules/working-with-ai/lessons/risks#mitigation"`,
-		`href="#top"`, `href="https://example.com/x"`, `href="mailto:a@example.com"`,
+		`href="/api/v1/modules/working-with-ai/lessons/risks#lesson-mitigation"`,
+		`href="#lesson-top"`, `href="https://example.com/x"`, `href="mailto:a@example.com"`,
 		`src="/api/v1/modules/working-with-ai/assets/chart.png?v=` + v + `"`,
 		`href="/api/v1/modules/working-with-ai/assets/chart.png?v=` + v + `"`,
 		`href="/api/v1/modules/working-with-ai/lessons/risks"`,

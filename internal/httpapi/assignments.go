@@ -41,6 +41,13 @@ func toMyAssignmentJSON(v assignments.View) myAssignmentJSON {
 		AssignedAt: v.AssignedAt, Status: v.Status, Overdue: v.Overdue}
 }
 
+// assignResultJSON is the answer of POST /assignments.
+type assignResultJSON struct {
+	Assigned               int `json:"assigned"`
+	AlreadyAssigned        int `json:"already_assigned"`
+	BlockedByPrerequisites int `json:"blocked_by_prerequisites"`
+}
+
 func (s *Server) createAssignments(c *gin.Context) {
 	var in struct {
 		Module            string   `json:"module"`
@@ -50,13 +57,15 @@ func (s *Server) createAssignments(c *gin.Context) {
 		IncludeNewMembers bool     `json:"include_new_members"`
 		DueInDays         *int     `json:"due_in_days"`
 		GraceDays         *int     `json:"grace_days"`
+		AllowPastDue      bool     `json:"allow_past_due"`
 	}
 	if err := decodeJSON(c, &in); err != nil {
 		fail(c, err)
 		return
 	}
 	req := assignments.Request{Module: in.Module, UserIDs: in.UserIDs, Departments: in.Departments,
-		IncludeNewMembers: in.IncludeNewMembers, DueInDays: in.DueInDays, GraceDays: in.GraceDays}
+		IncludeNewMembers: in.IncludeNewMembers, DueInDays: in.DueInDays, GraceDays: in.GraceDays,
+		AllowPastDue: in.AllowPastDue}
 	if in.DueAt != nil {
 		t, err := time.Parse(time.RFC3339, *in.DueAt)
 		if err != nil {
@@ -71,7 +80,8 @@ func (s *Server) createAssignments(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{"assigned": res.Assigned, "already_assigned": res.AlreadyAssigned})
+	c.JSON(http.StatusCreated, assignResultJSON{Assigned: res.Assigned, AlreadyAssigned: res.AlreadyAssigned,
+		BlockedByPrerequisites: res.BlockedByPrerequisites})
 }
 
 func (s *Server) listAssignments(c *gin.Context) {

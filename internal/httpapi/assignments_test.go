@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -252,5 +253,43 @@ func TestAssignmentAndReportRoutesForbidLearners(t *testing.T) {
 	c.Get("/api/v1/me/assignments").Want(t, http.StatusOK)
 	if got := fmt.Sprint(myAssignments(t, c)); got != "[]" {
 		t.Errorf("a new learner's assignments = %s", got)
+	}
+}
+
+// TestAssignmentGuardrails: case-insensitive departments, 422 for an
+// empty department naming the known ones, refused past due dates, and the
+// blocked_by_prerequisites count in the answer.
+func TestAssignmentGuardrails(t *testing.T) {
+	e := newTestEnv(t)
+	hrC, _ := e.as(identity.RoleHR)
+	e.userIn("Field Sales")
+	e.userIn("Field Sales")
+	publishCourse(t, e, "fair-ai", "Fair AI")
+	publishCourse(t, e, "fair-ai-2", "Fair AI 2", "prerequisites: [fair-ai]")
+	due := e.clock.Now().AddDate(0, 1, 0)
+	res := hrC.Post("/api/v1/assignments", map[string]any{"module": "fair-ai", "departments": []string{"FIELD SALES"}, "due_at": rfc(due)}).
+		Want(t, http.StatusCreated).Map(t)
+	if res["assigned"] != 2.0 || res["blocked_by_prerequisites"] != 0.0 {
+		t.Fatalf("assign = %v", res)
+	}
+	p := hrC.Post("/api/v1/assignments", map[string]any{"module": "fair-ai", "departments": []string{"Sales"}, "due_at": rfc(due)}).
+		Want(t, http.StatusUnprocessableEntity).Map(t)
+	if !strings.Contains(fmt.Sprint(p["known_departments"]), "Field Sales") || !strings.Contains(fmt.Sprint(p["detail"]), "include_new_members") {
+		t.Fatalf("empty department = %v", p)
+	}
+	past := e.clock.Now().AddDate(0, 0, -1)
+	hrC.Post("/api/v1/assignments", map[string]any{"module": "fair-ai", "departments": []string{"Field Sales"}, "due_at": rfc(past)}).
+		Want(t, http.StatusUnprocessableEntity)
+	hrC.Post("/api/v1/assignments", map[string]any{"module": "fair-ai", "departments": []string{"Field Sales"}, "due_at": rfc(past),
+		"allow_past_due": true}).Want(t, http.StatusCreated)
+	var list struct{ Items []any }
+	hrC.Get("/api/v1/assignments?department=field%20sales").Want(t, 200).Decode(t, &list)
+	if len(list.Items) != 2 {
+		t.Fatalf("listed %d", len(list.Items))
+	}
+	res = hrC.Post("/api/v1/assignments", map[string]any{"module": "fair-ai-2", "departments": []string{"field sales"}, "due_at": rfc(due)}).
+		Want(t, http.StatusCreated).Map(t)
+	if res["assigned"] != 2.0 || res["blocked_by_prerequisites"] != 2.0 {
+		t.Fatalf("assign with prerequisites = %v", res)
 	}
 }

@@ -71,20 +71,31 @@ func (s *Server) validateContent(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	probs = s.checkUpload(slug, files, probs)
-	c.JSON(http.StatusOK, gin.H{"valid": len(probs) == 0, "problems": probs})
+	_, probs, warns := s.checkUpload(slug, files, probs)
+	c.JSON(http.StatusOK, validationJSON{Valid: len(probs) == 0, Problems: probs, Warnings: warns})
+}
+
+// validationJSON answers validate: problems stop a publish, warnings do not.
+type validationJSON struct {
+	Valid    bool              `json:"valid"`
+	Problems []content.Problem `json:"problems"`
+	Warnings []content.Problem `json:"warnings"`
 }
 
 // checkUpload adds the catalog's problems with the upload to those found
-// decoding it, sorted by file and line.
-func (s *Server) checkUpload(slug string, files map[string][]byte, probs []content.Problem) []content.Problem {
-	_, more := s.Catalog.CheckUpload(slug, files)
+// decoding it, sorted by file and line, and returns the module's warnings.
+func (s *Server) checkUpload(slug string, files map[string][]byte, probs []content.Problem) (*content.Module, []content.Problem, []content.Problem) {
+	m, more := s.Catalog.CheckUpload(slug, files)
 	probs = append(probs, more...)
 	content.SortProblems(probs)
-	if probs == nil {
-		probs = []content.Problem{}
+	return m, nonNilProblems(probs), nonNilProblems(m.Warnings)
+}
+
+func nonNilProblems(ps []content.Problem) []content.Problem {
+	if ps == nil {
+		return []content.Problem{}
 	}
-	return probs
+	return ps
 }
 
 func (s *Server) publishModule(c *gin.Context) {
@@ -100,7 +111,8 @@ func (s *Server) publishModule(c *gin.Context) {
 	}
 	if len(probs) > 0 {
 		// Report every problem at once, not only the undecodable files.
-		fail(c, catalog.InvalidContent(slug, s.checkUpload(slug, files, probs)))
+		_, probs, _ := s.checkUpload(slug, files, probs)
+		fail(c, catalog.InvalidContent(slug, probs))
 		return
 	}
 	res, err := s.Catalog.PublishUpload(c.Request.Context(), slug, files, principal(c).UserID)
@@ -113,5 +125,14 @@ func (s *Server) publishModule(c *gin.Context) {
 		status = http.StatusCreated
 		c.Header("Location", "/api/v1/modules/"+res.Slug)
 	}
-	c.JSON(status, gin.H{"slug": res.Slug, "revision": res.Revision, "content_hash": res.Hash, "created": res.Created})
+	c.JSON(status, publishJSON{Slug: res.Slug, Revision: res.Revision, ContentHash: res.Hash, Created: res.Created,
+		Warnings: nonNilProblems(res.Warnings)})
+}
+
+type publishJSON struct {
+	Slug        string            `json:"slug"`
+	Revision    int               `json:"revision"`
+	ContentHash string            `json:"content_hash"`
+	Created     bool              `json:"created"`
+	Warnings    []content.Problem `json:"warnings"`
 }

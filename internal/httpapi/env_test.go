@@ -52,6 +52,13 @@ func newTestEnv(t *testing.T) *testEnv {
 // newTestEnvOn builds the API on db.
 func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 	t.Helper()
+	return newTestEnvWith(t, db, nil)
+}
+
+// newTestEnvWith builds the API on db; tune, when set, changes the
+// identity options first (a hook, other limits).
+func newTestEnvWith(t *testing.T, db *store.DB, tune func(*identity.Options)) *testEnv {
+	t.Helper()
 	_, jwtKey, _ := ed25519.GenerateKey(rand.Reader)
 	_, recKey, _ := ed25519.GenerateKey(rand.Reader)
 	jwtSet, err := keys.NewSet(jwtKey)
@@ -60,12 +67,16 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 	}
 	recSet, _ := keys.NewSet(recKey)
 	clk := clock.At(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	ids := identity.New(db, identity.Options{
+	idOpt := identity.Options{
 		Tokens: &identity.TokenIssuer{Keys: jwtSet, Issuer: testBaseURL, Audience: identity.Audience,
 			TTL: 15 * time.Minute, Now: clk.Now},
 		Params: cheapParams,
 		Now:    clk.Now,
-	})
+	}
+	if tune != nil {
+		tune(&idOpt)
+	}
+	ids := identity.New(db, idOpt)
 	logs := &apitest.SyncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	cat := catalog.New(db, catalog.Options{})

@@ -134,3 +134,92 @@ func TestImportCSVRowLimit(t *testing.T) {
 		t.Fatalf("errors = %+v", res.Errors)
 	}
 }
+
+// TestImportCSVKeepsAdminRules: an import applies the user API's rules and
+// audits as it does: an admin cannot drop their own admin role, and each
+// role change or role grant is a user.roles_changed or user.created event.
+func TestImportCSVKeepsAdminRules(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newTestEnvOn(t, db)
+		adminC, me := e.as(identity.RoleAdmin)
+		learner := e.user()
+		selfDemote := fmt.Sprintf("email,name,department,employee_id,roles\n%s,%s,,,learner\n", me.Email, me.Name)
+		var res importErrors
+		adminC.Post("/api/v1/users/import", selfDemote, csvType).Want(t, 422).Decode(t, &res)
+		if len(res.Errors) != 1 || res.Errors[0].Line != 2 || !strings.Contains(res.Errors[0].Message, "your own admin role") {
+			t.Fatalf("errors = %+v", res.Errors)
+		}
+		if u, _ := e.ids.GetUser(t.Context(), me.ID); !u.Roles.Has(identity.RoleAdmin) {
+			t.Fatalf("roles = %v", u.Roles)
+		}
+		grant := fmt.Sprintf("email,name,department,employee_id,roles\n%s,%s,%s,%s,admin\nnew.hr@example.com,New HR,People,,hr\n",
+			learner.Email, learner.Name, learner.Department, *learner.EmployeeID)
+		adminC.Post("/api/v1/users/import", grant, csvType).Want(t, 200)
+		var ev struct {
+			Items []struct {
+				Target  string         `json:"target"`
+				ActorID string         `json:"actor_id"`
+				Details map[string]any `json:"details"`
+			} `json:"items"`
+		}
+		adminC.Get("/api/v1/audit?action=user.roles_changed").Want(t, 200).Decode(t, &ev)
+		if len(ev.Items) != 1 || ev.Items[0].Target != learner.ID || ev.Items[0].ActorID != me.ID ||
+			fmt.Sprint(ev.Items[0].Details["to"]) != "[admin]" {
+			t.Fatalf("roles_changed = %+v", ev.Items)
+		}
+		adminC.Get("/api/v1/audit?action=user.created").Want(t, 200).Decode(t, &ev)
+		found := false
+		for _, it := range ev.Items {
+			found = found || it.Details["email"] == "new.hr@example.com"
+		}
+		if !found {
+			t.Fatalf("no user.created for the hr grant: %+v", ev.Items)
+		}
+	})
+}
+
+// TestImportCSVHugeInputsAnswerOnTheirLine: the security review's files (a
+// header of millions of columns, a line of millions of empty fields)
+// answer 422 naming the line (having read one bounded line), and too large a body 413.
+func TestImportCSVHugeInputsAnswerOnTheirLine(t *testing.T) {
+	e := newTestEnv(t)
+	hrC, _ := e.as(identity.RoleHR)
+	header := "email,name,department,employee_id," + strings.Repeat("x,", (16<<20-40)/2) + "\n"
+	fields := "email,name,department,employee_id\na@example.com,A,D,\n" + strings.Repeat(",", 16<<20) + "\n"
+	for name, tc := range map[string]struct {
+		file string
+		line int
+	}{"16M header": {header, 1}, "16M fields": {fields, 3}} {
+		var res importErrors
+		hrC.Post("/api/v1/users/import", tc.file, csvType).Want(t, 422).Decode(t, &res)
+		if len(res.Errors) != 1 || res.Errors[0].Line != tc.line {
+			t.Fatalf("%s: errors = %+v", name, res.Errors)
+		}
+	}
+	hrC.Post("/api/v1/users/import", strings.Repeat("a", 32<<20+1), csvType).Want(t, 413)
+}
+
+// TestImportCSVAsSpreadsheetsWriteIt: semicolons and Windows-1252 from
+// Excel, extra columns ignored and listed, departments matched without
+// regard to case.
+func TestImportCSVAsSpreadsheetsWriteIt(t *testing.T) {
+	e := newTestEnv(t)
+	hrC, _ := e.as(identity.RoleHR)
+	e.userIn("Marketing")
+	file := "Employee_ID;Email;Name;Department;Job title;Manager\r\n" +
+		"7;zoe@example.com;Zo\xeb M\xfcller;MARKETING;Lead;Ann\r\n"
+	res := hrC.Post("/api/v1/users/import", file, csvType).Want(t, 200).Map(t)
+	if res["created"] != 1.0 || fmt.Sprint(res["ignored_columns"]) != "[Job title Manager]" {
+		t.Fatalf("import = %v", res)
+	}
+	var u identity.User
+	e.db.R.Take(&u, "email = ?", "zoe@example.com")
+	if u.Name != "Zoë Müller" || u.Department != "Marketing" {
+		t.Fatalf("user = %+v", u)
+	}
+	var list struct{ Items []struct{ Email string } }
+	hrC.Get("/api/v1/users?department=marketing&q=zoe").Want(t, 200).Decode(t, &list)
+	if len(list.Items) != 1 {
+		t.Fatalf("users in marketing = %+v", list.Items)
+	}
+}

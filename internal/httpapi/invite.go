@@ -93,7 +93,7 @@ func (s *Server) forgotPassword(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if err := s.Identity.ForgotPassword(c.Request.Context(), in.Email); err != nil {
+	if err := s.Identity.ForgotPassword(c.Request.Context(), in.Email, c.ClientIP()); err != nil {
 		fail(c, err)
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/upskill/upskill/internal/apitest"
 	"github.com/upskill/upskill/internal/identity"
 	mailer "github.com/upskill/upskill/internal/mail"
 	"github.com/upskill/upskill/internal/mail/mailtest"
@@ -201,6 +202,19 @@ func TestPasswordResetByMail(t *testing.T) {
 			t.Fatalf("a used reset link: %d %s", res.Status, res.Body)
 		}
 		e.login(u.Email, "a brand new passphrase")
+
+		// Throttled like sign-in, the same for known and unknown emails,
+		// without locking the account's sign-in.
+		for _, email := range []string{u.Email, "nobody@example.com"} {
+			var last int
+			for range 6 {
+				last = e.c.Post("/api/v1/auth/forgot-password", map[string]any{"email": email}).Status
+			}
+			if last != http.StatusTooManyRequests {
+				t.Fatalf("the sixth reset request for %s answered %d", email, last)
+			}
+		}
+		e.login(u.Email, "a brand new passphrase")
 	})
 }
 
@@ -238,5 +252,35 @@ func TestMailSurvivesARelayThatRefusesThenReturns(t *testing.T) {
 	}
 	if len(got) != 3 || len(seen) != 3 {
 		t.Fatalf("each invitation should arrive exactly once: %v", seen)
+	}
+}
+
+func TestImportInvitesTheCreated(t *testing.T) {
+	e := newTestEnv(t)
+	hr, _ := e.as(identity.RoleHR)
+	csv := "email,name,department,employee_id\nann@example.com,Ann,Brand,\nbob@example.com,Bob,Brand,\n"
+	ct := apitest.Header("Content-Type", "text/csv")
+	if res := hr.Post("/api/v1/users/import?invite=true", csv, ct); res.Status != http.StatusConflict {
+		t.Fatalf("invite on import without mail: %d %s", res.Status, res.Body)
+	}
+	if res := hr.Get("/api/v1/users?q=example.com"); strings.Contains(string(res.Body), "ann@example.com") {
+		t.Fatal("the refused import created people")
+	}
+	smtpd, d := withMail(t, e)
+	if res := hr.Post("/api/v1/users/import?invite=maybe", csv, ct); res.Status != http.StatusBadRequest {
+		t.Fatalf("invite=maybe: %d", res.Status)
+	}
+	res := hr.Post("/api/v1/users/import?invite=true", csv, ct)
+	if res.Status != http.StatusOK || res.Map(t)["invited"] != float64(2) {
+		t.Fatalf("import: %d %s", res.Status, res.Body)
+	}
+	deliverAll(t, d)
+	got := smtpd.Wait(2)
+	for _, m := range got {
+		linkToken(t, m, "/accept-invite")
+	}
+	// A second import creates nobody and invites nobody.
+	if res := hr.Post("/api/v1/users/import?invite=true", csv, ct); res.Map(t)["invited"] != float64(0) {
+		t.Fatalf("re-import: %s", res.Body)
 	}
 }

@@ -23,6 +23,7 @@ type moduleSummaryJSON struct {
 	Revision    int      `json:"revision"`
 	LessonCount int      `json:"lesson_count"`
 	HasQuiz     bool     `json:"has_quiz"`
+	Archived    bool     `json:"archived"`
 }
 
 type lessonRefJSON struct {
@@ -50,6 +51,34 @@ type moduleJSON struct {
 	PublishedAt   time.Time       `json:"published_at"`
 }
 
+// moduleAuthorJSON is a module's page as trainers and admins see it: with
+// who answers for it and whether its facts are due for review.
+type moduleAuthorJSON struct {
+	moduleJSON
+	ReviewBy      *string `json:"review_by"`
+	Owner         *string `json:"owner"`
+	ReviewOverdue bool    `json:"review_overdue"`
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// authors may see archived modules and the review fields.
+func authors(c *gin.Context) bool { return principal(c).HasAny(trainer, admin) }
+
+// moduleFor returns the module slug as the caller may see it: trainers and
+// admins see archived modules too.
+func (s *Server) moduleFor(c *gin.Context, slug string) (*catalog.Published, error) {
+	if authors(c) {
+		return s.Catalog.Lookup(slug)
+	}
+	return s.Catalog.Module(slug)
+}
+
 type lessonJSON struct {
 	Slug     string  `json:"slug"`
 	Title    string  `json:"title"`
@@ -61,7 +90,8 @@ type lessonJSON struct {
 
 func toModuleSummary(p *catalog.Published) moduleSummaryJSON {
 	return moduleSummaryJSON{Slug: p.Slug, Title: p.Title, Summary: p.Summary, Topics: nonNil(p.Topics),
-		Level: p.Level, Minutes: p.Minutes, Revision: p.Revision, LessonCount: len(p.Lessons), HasQuiz: p.Quiz != nil}
+		Level: p.Level, Minutes: p.Minutes, Revision: p.Revision, LessonCount: len(p.Lessons), HasQuiz: p.Quiz != nil,
+		Archived: p.Archived}
 }
 
 func toModuleJSON(p *catalog.Published) moduleJSON {
@@ -106,19 +136,43 @@ func (s *Server) listModules(c *gin.Context) {
 }
 
 func (s *Server) getModule(c *gin.Context) {
-	m, err := s.Catalog.Module(c.Param("slug"))
+	m, err := s.moduleFor(c, c.Param("slug"))
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	if notModified(c, revisionETag(m)) {
+	if !authors(c) {
+		if notModified(c, revisionETag(m)) {
+			return
+		}
+		c.JSON(http.StatusOK, toModuleJSON(m))
 		return
 	}
-	c.JSON(http.StatusOK, toModuleJSON(m))
+	// review_overdue and archived change without a new revision.
+	overdue := s.Catalog.ReviewOverdue(m)
+	if notModified(c, strings.TrimSuffix(revisionETag(m), `"`)+"-a"+strconv.FormatBool(m.Archived)+strconv.FormatBool(overdue)+`"`) {
+		return
+	}
+	c.JSON(http.StatusOK, moduleAuthorJSON{moduleJSON: toModuleJSON(m), ReviewBy: optional(m.ReviewBy),
+		Owner: optional(m.Owner), ReviewOverdue: overdue})
+}
+
+// archiveModule and unarchiveModule take a module out of the catalogue and
+// put it back.
+func (s *Server) archiveModule(c *gin.Context)   { s.setArchived(c, true) }
+func (s *Server) unarchiveModule(c *gin.Context) { s.setArchived(c, false) }
+
+func (s *Server) setArchived(c *gin.Context, archived bool) {
+	p, err := s.Catalog.SetArchived(c.Request.Context(), c.Param("slug"), archived, principal(c).UserID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toModuleSummary(p))
 }
 
 func (s *Server) getLesson(c *gin.Context) {
-	m, err := s.Catalog.Module(c.Param("slug"))
+	m, err := s.moduleFor(c, c.Param("slug"))
 	if err != nil {
 		fail(c, err)
 		return

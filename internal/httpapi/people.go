@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -142,7 +141,7 @@ func (s *Server) changePassword(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if err := s.Identity.ChangePassword(c.Request.Context(), principal(c), in.Current, in.New); err != nil {
+	if err := s.Identity.ChangePassword(c.Request.Context(), principal(c), in.Current, in.New, c.ClientIP()); err != nil {
 		fail(c, err)
 		return
 	}
@@ -223,30 +222,67 @@ func (s *Server) patchUser(c *gin.Context) {
 	c.JSON(http.StatusOK, toUserJSON(u))
 }
 
+// unlockUser clears an account's sign-in throttle (admins only).
+func (s *Server) unlockUser(c *gin.Context) {
+	if err := s.Identity.Unlock(c.Request.Context(), principal(c), c.Param("id")); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// importResultJSON is the answer of a CSV import.
+type importResultJSON struct {
+	Created        int      `json:"created"`
+	Updated        int      `json:"updated"`
+	Unchanged      int      `json:"unchanged"`
+	IgnoredColumns []string `json:"ignored_columns"`
+	Invited        int      `json:"invited"`
+}
+
 func (s *Server) importUsers(c *gin.Context) {
 	if err := requireMediaType(c, "text/csv"); err != nil {
 		fail(c, err)
 		return
 	}
-	// Read the file here so that a body over the limit is a 413, not a
-	// line of the import's report.
-	data, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			err = tooLarge(mbe.Limit)
-		} else {
-			err = fault.New(fault.BadRequest, "could not read the request body: %v", err)
-		}
-		fail(c, err)
+	var opt identity.ImportOptions
+	switch c.Query("invite") {
+	case "", "false":
+	case "true":
+		opt.Invite = true
+	default:
+		fail(c, &fault.Error{Code: fault.BadRequest, Message: "invite must be true or false",
+			Fields: []fault.FieldError{{Field: "invite", Message: "must be true or false"}}})
 		return
 	}
-	res, err := s.Identity.ImportCSV(c.Request.Context(), principal(c), bytes.NewReader(data))
+	res, err := s.Identity.ImportCSVWith(c.Request.Context(), principal(c), bodyReader{c.Request.Body}, opt)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged})
+	ignored := res.IgnoredColumns
+	if ignored == nil {
+		ignored = []string{}
+	}
+	c.JSON(http.StatusOK, importResultJSON{Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged,
+		IgnoredColumns: ignored, Invited: res.Invited})
+}
+
+// bodyReader reads a request body for a domain reader: a body over the
+// limit becomes a 413 rather than a read error, anything else a 400.
+type bodyReader struct{ r io.Reader }
+
+func (b bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil || errors.Is(err, io.EOF):
+		return n, err
+	case errors.As(err, &mbe):
+		return n, tooLarge(mbe.Limit)
+	default:
+		return n, fault.New(fault.BadRequest, "could not read the request body: %v", err)
+	}
 }
 
 func (s *Server) listAudit(c *gin.Context) {

@@ -25,7 +25,8 @@ func (s *Server) completionsReport(c *gin.Context) {
 	}
 	// A repeated status (status=a&status=b) means any of them, as "a,b" does.
 	q, format, err := s.Reports.ParseParams(reports.Params{Format: c.Query("format"), Department: c.Query("department"),
-		Module: c.Query("module"), Status: strings.Join(c.QueryArray("status"), ","), From: c.Query("from"), To: c.Query("to")})
+		Module: c.Query("module"), Status: strings.Join(c.QueryArray("status"), ","), From: c.Query("from"), To: c.Query("to"),
+		Limit: c.Query("limit"), Cursor: c.Query("cursor")})
 	if err != nil {
 		fail(c, err)
 		return

@@ -39,18 +39,19 @@ func (s *Server) routeTable() []Route {
 
 		// People
 		{Method: http.MethodPost, Path: "/api/v1/users", Access: roles(hr, admin), handle: s.createUser},
-		{Method: http.MethodGet, Path: "/api/v1/users", Access: roles(hr, admin), handle: s.listUsers},
+		{Method: http.MethodGet, Path: "/api/v1/users", Access: roles(hr, admin), Query: paged("department", "q"), handle: s.listUsers},
 		{Method: http.MethodGet, Path: "/api/v1/users/{id}", Access: roles(hr, admin), handle: s.getUser},
 		{Method: http.MethodPatch, Path: "/api/v1/users/{id}", Access: roles(hr, admin), handle: s.patchUser},
 		{Method: http.MethodPost, Path: "/api/v1/users/import", Access: roles(hr, admin), MaxBody: 32 << 20, handle: s.importUsers},
 		{Method: http.MethodPost, Path: "/api/v1/users/invite", Access: roles(hr, admin), handle: s.inviteUsers},
 		{Method: http.MethodPost, Path: "/api/v1/users/{id}/invite", Access: roles(hr, admin), handle: s.inviteUser},
-		{Method: http.MethodGet, Path: "/api/v1/audit", Access: roles(admin), handle: s.listAudit},
-		{Method: http.MethodGet, Path: "/api/v1/admin/deliveries", Access: roles(admin), handle: s.listDeliveries},
+		{Method: http.MethodPost, Path: "/api/v1/users/{id}/unlock", Access: roles(admin), handle: s.unlockUser},
+		{Method: http.MethodGet, Path: "/api/v1/audit", Access: roles(admin), Query: paged("action", "actor", "from", "to"), handle: s.listAudit},
+		{Method: http.MethodGet, Path: "/api/v1/admin/deliveries", Access: roles(admin), Query: paged("status", "target"), handle: s.listDeliveries},
 		{Method: http.MethodPost, Path: "/api/v1/admin/deliveries/{id}/retry", Access: roles(admin), handle: s.retryDelivery},
 
 		// Catalog
-		{Method: http.MethodGet, Path: "/api/v1/modules", Access: signedIn, handle: s.listModules},
+		{Method: http.MethodGet, Path: "/api/v1/modules", Access: signedIn, Query: paged("topic", "q"), handle: s.listModules},
 		{Method: http.MethodGet, Path: "/api/v1/modules/{slug}", Access: signedIn, handle: s.getModule},
 		{Method: http.MethodGet, Path: "/api/v1/modules/{slug}/lessons/{lesson}", Access: signedIn, handle: s.getLesson},
 		{Method: http.MethodGet, Path: "/api/v1/modules/{slug}/assets/{file}", Access: public, handle: s.moduleAsset},
@@ -58,19 +59,22 @@ func (s *Server) routeTable() []Route {
 		// Content (trainers)
 		{Method: http.MethodPost, Path: "/api/v1/content/validate", Access: roles(trainer, admin), MaxBody: maxContentBody, handle: s.validateContent},
 		{Method: http.MethodPut, Path: "/api/v1/modules/{slug}", Access: roles(trainer, admin), MaxBody: maxContentBody, handle: s.publishModule},
+		{Method: http.MethodPost, Path: "/api/v1/content/preview", Access: roles(trainer, admin), MaxBody: maxContentBody, handle: s.previewContent},
+		{Method: http.MethodPost, Path: "/api/v1/modules/{slug}/archive", Access: roles(trainer, admin), handle: s.archiveModule},
+		{Method: http.MethodPost, Path: "/api/v1/modules/{slug}/unarchive", Access: roles(trainer, admin), handle: s.unarchiveModule},
 
 		// Learning: any role may learn.
-		{Method: http.MethodGet, Path: "/api/v1/me/enrollments", Access: signedIn, handle: s.myEnrollments},
+		{Method: http.MethodGet, Path: "/api/v1/me/enrollments", Access: signedIn, Query: paged(), handle: s.myEnrollments},
 		{Method: http.MethodPut, Path: "/api/v1/modules/{slug}/lessons/{lesson}/progress", Access: signedIn, handle: s.putLessonProgress},
 		{Method: http.MethodGet, Path: "/api/v1/modules/{slug}/progress", Access: signedIn, handle: s.getModuleProgress},
 		{Method: http.MethodPost, Path: "/api/v1/modules/{slug}/attempts", Access: signedIn, handle: s.startAttempt},
 		{Method: http.MethodPost, Path: "/api/v1/attempts/{id}/submit", Access: signedIn, handle: s.submitAttempt},
 		{Method: http.MethodPost, Path: "/api/v1/modules/{slug}/feedback", Access: signedIn, handle: s.postFeedback},
-		{Method: http.MethodGet, Path: "/api/v1/modules/{slug}/feedback", Access: roles(trainer, hr, admin), handle: s.getFeedback},
+		{Method: http.MethodGet, Path: "/api/v1/modules/{slug}/feedback", Access: roles(trainer, hr, admin), Query: []string{"limit"}, handle: s.getFeedback},
 
 		// Records: the holder, HR and admins see one (others get 404);
 		// anyone may verify.
-		{Method: http.MethodGet, Path: "/api/v1/me/records", Access: signedIn, handle: s.myRecords},
+		{Method: http.MethodGet, Path: "/api/v1/me/records", Access: signedIn, Query: paged(), handle: s.myRecords},
 		{Method: http.MethodGet, Path: "/api/v1/records/{id}", Access: signedIn, handle: s.getRecord},
 		{Method: http.MethodGet, Path: "/api/v1/records/{id}/certificate.pdf", Access: signedIn, handle: s.getCertificate},
 		{Method: http.MethodGet, Path: "/api/v1/records/{id}/verify", Access: public, handle: s.verifyRecord},
@@ -79,13 +83,13 @@ func (s *Server) routeTable() []Route {
 
 		// Assignments and reports (HR). Reports stream: their size has no
 		// body limit to raise, only the server's write timeout.
-		{Method: http.MethodGet, Path: "/api/v1/me/assignments", Access: signedIn, handle: s.myAssignments},
+		{Method: http.MethodGet, Path: "/api/v1/me/assignments", Access: signedIn, Query: paged(), handle: s.myAssignments},
 		{Method: http.MethodPost, Path: "/api/v1/assignments", Access: roles(hr, admin), handle: s.createAssignments},
-		{Method: http.MethodGet, Path: "/api/v1/assignments", Access: roles(hr, admin), handle: s.listAssignments},
+		{Method: http.MethodGet, Path: "/api/v1/assignments", Access: roles(hr, admin), Query: paged("module", "department", "overdue"), handle: s.listAssignments},
 		{Method: http.MethodDelete, Path: "/api/v1/assignments/{id}", Access: roles(hr, admin), handle: s.deleteAssignment},
-		{Method: http.MethodGet, Path: "/api/v1/assignment-rules", Access: roles(hr, admin), handle: s.listAssignmentRules},
+		{Method: http.MethodGet, Path: "/api/v1/assignment-rules", Access: roles(hr, admin), Query: paged("module", "department"), handle: s.listAssignmentRules},
 		{Method: http.MethodDelete, Path: "/api/v1/assignment-rules/{id}", Access: roles(hr, admin), handle: s.deleteAssignmentRule},
-		{Method: http.MethodGet, Path: "/api/v1/reports/completions", Access: roles(hr, admin), handle: s.completionsReport},
-		{Method: http.MethodGet, Path: "/api/v1/reports/summary", Access: roles(hr, admin), handle: s.summaryReport},
+		{Method: http.MethodGet, Path: "/api/v1/reports/completions", Access: roles(hr, admin), Query: paged("format", "department", "module", "status", "from", "to"), handle: s.completionsReport},
+		{Method: http.MethodGet, Path: "/api/v1/reports/summary", Access: roles(hr, admin), Query: []string{"group_by"}, handle: s.summaryReport},
 	}
 }

@@ -74,7 +74,10 @@ type Route struct {
 	Method, Path string
 	Access       Access
 	MaxBody      int64 // 0: the server default
-	handle       gin.HandlerFunc
+	// Query lists the query parameters a list route takes; any other, or
+	// a malformed cursor, answers 400 naming it. nil: not checked.
+	Query  []string
+	handle gin.HandlerFunc
 }
 
 var (
@@ -118,7 +121,7 @@ func New(opt Options, deps Deps) (*Server, error) {
 		fail(c, fault.New(fault.MethodDenied, "%s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
 	})
 	for _, r := range s.routes {
-		e.Handle(r.Method, ginPath(r.Path), s.guard(r), r.handle)
+		e.Handle(r.Method, ginPath(r.Path), s.guard(r), strictQuery(r.Query), r.handle)
 	}
 	s.engine = e
 	return s, nil

@@ -1,7 +1,6 @@
 package identity
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -9,6 +8,9 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -22,9 +24,20 @@ import (
 // MaxImportRows bounds one CSV import.
 const MaxImportRows = 100_000
 
-// ImportResult counts what an import did.
+// ImportResult counts what an import did. IgnoredColumns are the header's
+// columns the import does not know, whose values were left alone.
 type ImportResult struct {
 	Created, Updated, Unchanged int
+	IgnoredColumns              []string
+	// Invited counts the created people invited by mail (ImportOptions).
+	Invited int
+}
+
+// ImportOptions change what an import does besides writing the people.
+type ImportOptions struct {
+	// Invite queues an invitation for everyone the import creates whom the
+	// actor may invite, in the import's transaction. It needs a mail relay.
+	Invite bool
 }
 
 // importRow is one parsed data line.
@@ -36,15 +49,36 @@ type importRow struct {
 
 var importColumns = []string{"email", "name", "department", "employee_id"}
 
+func normaliseColumn(h string) string { return strings.ToLower(strings.TrimSpace(h)) }
+
+func isImportColumn(h string) bool { return slices.Contains(importColumns, h) || h == "roles" }
+
 // ImportCSV creates or updates users from an HR export: header row
-// required (email,name,department,employee_id and optionally roles), UTF-8
-// with or without BOM, quoted fields, CRLF or LF. It is all or nothing:
-// every bad line is reported with its number (the header is line 1) and
-// nothing changes.
+// required (email,name,department,employee_id and optionally roles; other
+// columns are ignored and listed in the result), separated by commas,
+// semicolons or tabs, in the encodings decodeImport reads, quoted fields,
+// CRLF or LF. It is all or nothing: every bad line is reported with its
+// number (the header is line 1), the first MaxImportProblems of them, and
+// nothing changes. Changes to existing people follow the rules of
+// UpdateUser (mayPatch) and are audited as it audits them.
 func (s *Service) ImportCSV(ctx context.Context, actor Principal, r io.Reader) (ImportResult, error) {
-	rows, errs := parseImport(r, actor.IsAdmin())
-	var res ImportResult
-	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+	return s.ImportCSVWith(ctx, actor, r, ImportOptions{})
+}
+
+// ImportCSVWith is ImportCSV with options. Asking to invite without a mail
+// relay is refused before anything is read.
+func (s *Service) ImportCSVWith(ctx context.Context, actor Principal, r io.Reader, opt ImportOptions) (ImportResult, error) {
+	if opt.Invite && !s.Mail.Enabled {
+		return ImportResult{}, fault.Typed(fault.Conflict, "mail-not-configured",
+			"inviting on import needs a mail relay (UPSKILL_SMTP_URL); import without invite=true and invite people one by one to get their links")
+	}
+	parsed, probs, err := parseImport(r, actor.IsAdmin())
+	if err != nil {
+		return ImportResult{}, err
+	}
+	rows := parsed.rows
+	res := ImportResult{IgnoredColumns: parsed.ignored}
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
 		// The rows are checked against the users as this transaction reads
 		// them, so nothing can change between checking a line and applying
 		// it: HR cannot update someone an admin has just promoted.
@@ -56,17 +90,22 @@ func (s *Service) ImportCSV(ctx context.Context, actor Principal, r io.Reader) (
 		if err != nil {
 			return err
 		}
-		errs = append(errs, checkAgainstDatabase(rows, existing, owners, actor)...)
-		if len(errs) > 0 {
-			slices.SortStableFunc(errs, func(a, b fault.FieldError) int { return a.Line - b.Line })
-			return importFailure(errs)
+		if err := s.canonicaliseImport(tx, rows); err != nil {
+			return err
 		}
-		res, err = s.applyImport(ctx, tx, rows, existing)
+		probs.add(checkAgainstDatabase(rows, existing, owners, actor)...)
+		if probs.total > 0 {
+			slices.SortStableFunc(probs.list, func(a, b fault.FieldError) int { return a.Line - b.Line })
+			return probs.failure()
+		}
+		counts, err := s.applyImport(ctx, tx, actor, rows, existing, opt)
 		if err != nil {
 			return err
 		}
+		res.Created, res.Updated, res.Unchanged, res.Invited = counts.Created, counts.Updated, counts.Unchanged, counts.Invited
 		return audit.Record(ctx, tx, actor.UserID, audit.UsersImported, "users",
-			map[string]any{"rows": len(rows), "created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged})
+			map[string]any{"rows": len(rows), "created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged,
+				"ignored_columns": res.IgnoredColumns, "encoding": parsed.encoding, "invited": res.Invited})
 	})
 	if store.IsUniqueViolation(err) {
 		// Only another writer creating the same people at this moment
@@ -77,45 +116,53 @@ func (s *Service) ImportCSV(ctx context.Context, actor Principal, r io.Reader) (
 	if err != nil {
 		return ImportResult{}, fault.Ensure(err, "could not import users")
 	}
+	if res.Invited > 0 {
+		s.wake()
+	}
 	return res, nil
-}
-
-func importFailure(errs []fault.FieldError) error {
-	msg := "the file has 1 problem; nothing was imported"
-	if len(errs) > 1 {
-		msg = fmt.Sprintf("the file has %d problems; nothing was imported", len(errs))
-	}
-	if len(errs) > 1000 {
-		errs = errs[:1000]
-	}
-	return &fault.Error{Code: fault.Invalid, Message: msg, Fields: errs}
 }
 
 func lineErr(line int, format string, args ...any) fault.FieldError {
 	return fault.FieldError{Line: line, Message: fmt.Sprintf(format, args...)}
 }
 
+// parsedImport is what the file holds, read on its own.
+type parsedImport struct {
+	rows     []importRow
+	ignored  []string
+	encoding string
+}
+
 // parseImport reads and checks the file on its own, without the database.
-func parseImport(r io.Reader, admin bool) ([]importRow, []fault.FieldError) {
-	data, err := io.ReadAll(r)
+// A file that cannot be read at all (too large) is an error; everything
+// else wrong with it is a problem on a line.
+func parseImport(r io.Reader, admin bool) (parsedImport, *problems, error) {
+	var out parsedImport
+	probs := &problems{}
+	decoded, encoding, err := decodeImport(r)
 	if err != nil {
-		return nil, []fault.FieldError{lineErr(0, "could not read the file: %v", err)}
+		return out, probs, err
 	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = 0 // every line must match the header
+	out.encoding = encoding
+	cr, _, err := importReader(decoded)
+	if err != nil {
+		probs.add(csvErr(err))
+		return out, probs, nil
+	}
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, []fault.FieldError{lineErr(1, "the file is empty; a header row is required")}
+		probs.addf(1, "the file is empty; a header row is required")
+		return out, probs, nil
 	}
 	if err != nil {
-		return nil, []fault.FieldError{csvErr(err)}
+		probs.add(csvErr(err))
+		return out, probs, nil
 	}
-	col, errs := headerIndex(header)
-	if len(errs) > 0 {
-		return nil, errs
+	col, ignored := headerIndex(header, probs)
+	out.ignored = ignored
+	if probs.total > 0 {
+		return out, probs, nil
 	}
-	var rows []importRow
 	dataLines := 0
 	seenEmail, seenEmp := map[string]int{}, map[string]int{}
 	for {
@@ -124,37 +171,41 @@ func parseImport(r io.Reader, admin bool) ([]importRow, []fault.FieldError) {
 			break
 		}
 		if err != nil {
-			errs = append(errs, csvErr(err))
+			probs.add(csvErr(err))
 			var pe *csv.ParseError
-			if len(errs) > 1000 || !errors.As(err, &pe) || !errors.Is(pe.Err, csv.ErrFieldCount) {
-				break // after a quoting error the rest of the file cannot be trusted
+			if !errors.As(err, &pe) || !errors.Is(pe.Err, csv.ErrFieldCount) {
+				break // after a quoting error or a line over the bounds the rest cannot be trusted
 			}
 			continue
 		}
 		line, _ := cr.FieldPos(0)
 		if dataLines++; dataLines > MaxImportRows {
-			return nil, []fault.FieldError{lineErr(line, "the file has more than %d rows; split it", MaxImportRows)}
+			return out, &problems{list: []fault.FieldError{lineErr(line, "the file has more than %d rows; split it", MaxImportRows)}, total: 1}, nil
 		}
 		row, rowErrs := parseRow(rec, col, line, admin)
-		errs = append(errs, rowErrs...)
+		probs.add(rowErrs...)
 		if first, dup := seenEmail[row.email]; dup && row.email != "" {
-			errs = append(errs, lineErr(line, "email %s appears twice in the file (first on line %d)", row.email, first))
+			probs.addf(line, "email %s appears twice in the file (first on line %d)", row.email, first)
 		} else {
 			seenEmail[row.email] = line
 		}
 		if first, dup := seenEmp[row.employeeID]; dup && row.employeeID != "" {
-			errs = append(errs, lineErr(line, "employee id %s appears twice in the file (first on line %d)", row.employeeID, first))
+			probs.addf(line, "employee id %s appears twice in the file (first on line %d)", row.employeeID, first)
 		} else if row.employeeID != "" {
 			seenEmp[row.employeeID] = line
 		}
 		if len(rowErrs) == 0 {
-			rows = append(rows, row) // only well-formed rows are looked up
+			out.rows = append(out.rows, row) // only well-formed rows are looked up
 		}
 	}
-	return rows, errs
+	return out, probs, nil
 }
 
 func csvErr(err error) fault.FieldError {
+	var le *limitError
+	if errors.As(err, &le) {
+		return lineErr(le.line, "%s", le.msg)
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		if errors.Is(pe.Err, csv.ErrFieldCount) {
@@ -165,29 +216,31 @@ func csvErr(err error) fault.FieldError {
 	return lineErr(0, "malformed CSV: %v", err)
 }
 
-// headerIndex maps column names to positions and reports missing or
-// unknown columns on line 1.
-func headerIndex(header []string) (map[string]int, []fault.FieldError) {
+// headerIndex maps column names to positions, reports missing or repeated
+// columns on line 1, and returns the unknown ones, which are ignored.
+// Empty header cells (a trailing separator) are ignored silently.
+func headerIndex(header []string, probs *problems) (map[string]int, []string) {
 	col := map[string]int{}
-	var errs []fault.FieldError
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(h))
+	ignored := []string{}
+	for i, raw := range header {
+		h := normaliseColumn(raw)
 		_, dup := col[h]
 		switch {
-		case !slices.Contains(importColumns, h) && h != "roles":
-			errs = append(errs, lineErr(1, "unknown column %q (expected email, name, department, employee_id and optionally roles)", h))
+		case h == "":
+		case !isImportColumn(h):
+			ignored = append(ignored, strings.TrimSpace(raw))
 		case dup:
-			errs = append(errs, lineErr(1, "column %q appears twice", h))
+			probs.addf(1, "column %q appears twice", h)
 		default:
 			col[h] = i + 1 // 1-based so that 0 means absent
 		}
 	}
 	for _, want := range importColumns {
 		if col[want] == 0 {
-			errs = append(errs, lineErr(1, "missing column %q", want))
+			probs.addf(1, "missing column %q (the header needs email, name, department, employee_id and optionally roles)", want)
 		}
 	}
-	return col, errs
+	return col, ignored
 }
 
 func parseRow(rec []string, col map[string]int, line int, admin bool) (importRow, []fault.FieldError) {
@@ -200,7 +253,9 @@ func parseRow(rec []string, col map[string]int, line int, admin bool) (importRow
 	row := importRow{line: line, email: NormaliseEmail(get("email")), name: get("name"),
 		department: get("department"), employeeID: get("employee_id")}
 	var errs []fault.FieldError
-	if err := validateProfile(row.email, row.name, row.department, row.employeeID); err != nil {
+	if err := checkImportedEmail(get("email")); err != nil {
+		errs = append(errs, lineErr(line, "%v", err))
+	} else if err := validateProfile(row.email, row.name, row.department, row.employeeID); err != nil {
 		errs = append(errs, lineErr(line, "%s", fault.As(err).Message))
 	}
 	if col["roles"] > 0 {
@@ -220,19 +275,67 @@ func parseRow(rec []string, col map[string]int, line int, admin bool) (importRow
 	return row, errs
 }
 
-// checkAgainstDatabase finds employee ids owned by other users and, for
-// HR, existing users who are not learners.
+// checkImportedEmail refuses, after decoding, an email that is not valid
+// UTF-8 or holds a control, format (bidi, zero-width) or replacement
+// character: such an address is a decoding accident or a trick, and
+// NormaliseEmail would otherwise rewrite the bytes silently.
+func checkImportedEmail(s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("email is not valid UTF-8")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
+			return fmt.Errorf("email %q holds a control or invisible character (U+%04X)", s, r)
+		}
+	}
+	return nil
+}
+
+// checkAgainstDatabase finds employee ids owned by other users, and
+// changes to existing users that UpdateUser would refuse this actor (HR
+// editing staff, an admin dropping their own admin role).
 func checkAgainstDatabase(rows []importRow, existing map[string]User, owners map[string]string, actor Principal) []fault.FieldError {
 	var errs []fault.FieldError
 	for _, r := range rows {
 		if owner, ok := owners[r.employeeID]; ok && owner != r.email {
 			errs = append(errs, lineErr(r.line, "employee id %s belongs to another user (%s)", r.employeeID, owner))
 		}
-		if u, ok := existing[r.email]; ok && !actor.IsAdmin() && !u.Roles.OnlyLearner() {
-			errs = append(errs, lineErr(r.line, "%s is not a learner; only an admin may update them", r.email))
+		if u, ok := existing[r.email]; ok {
+			if err := mayPatch(actor, u, importPatch(r, u)); err != nil {
+				errs = append(errs, lineErr(r.line, "%s: %s", r.email, fault.As(err).Message))
+			}
 		}
 	}
 	return errs
+}
+
+// importPatch is the change a row makes to an existing user, in the terms
+// of UpdateUser: roles only when the file changes them.
+func importPatch(r importRow, u User) UserPatch {
+	p := UserPatch{Name: &r.name, Department: &r.department, EmployeeID: &r.employeeID}
+	if r.roles != nil && !u.Roles.Equal(r.roles) {
+		roles := []string(r.roles)
+		p.Roles = &roles
+	}
+	return p
+}
+
+// canonicaliseImport gives every row its department's canonical spelling.
+func (s *Service) canonicaliseImport(tx *gorm.DB, rows []importRow) error {
+	names := make([]string, 0, len(rows))
+	for _, r := range rows {
+		names = append(names, r.department)
+	}
+	canon, err := CanonicalDepartments(tx, s.now(), names)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		if c, ok := canon[rows[i].department]; ok {
+			rows[i].department = c
+		}
+	}
+	return nil
 }
 
 const lookupChunk = 500
@@ -278,41 +381,39 @@ func employeeOwners(tx *gorm.DB, rows []importRow) (map[string]string, error) {
 }
 
 // applyImport writes the rows inside tx; existing are the users among them
-// as tx read them.
-func (s *Service) applyImport(ctx context.Context, tx *gorm.DB, rows []importRow, existing map[string]User) (ImportResult, error) {
+// as tx read them. Each change to an existing user is audited as
+// UpdateUser audits it, and each user created with more than the learner
+// role as CreateUser does; the rest is in the import's own event.
+func (s *Service) applyImport(ctx context.Context, tx *gorm.DB, actor Principal, rows []importRow, existing map[string]User, opt ImportOptions) (ImportResult, error) {
 	var res ImportResult
 	now := s.now()
 	var fresh []User
 	var moved []string
 	for _, r := range rows {
-		var emp *string
-		if r.employeeID != "" {
-			emp = &r.employeeID
-		}
 		u, ok := existing[r.email]
 		if !ok {
-			roles := r.roles
-			if roles == nil {
-				roles = Roles{RoleLearner}
-			}
-			fresh = append(fresh, User{ID: uuid.NewString(), Email: r.email, Name: r.name, Department: r.department,
-				EmployeeID: emp, Roles: roles, CreatedAt: now, UpdatedAt: now})
+			fresh = append(fresh, newImportedUser(r, now))
 			continue
 		}
-		changed := u.Name != r.name || u.Department != r.department || deref(u.EmployeeID) != r.employeeID ||
-			(r.roles != nil && !u.Roles.Equal(r.roles))
+		after := u
+		if err := applyPatch(&after, importPatch(r, u)); err != nil {
+			return res, err
+		}
+		changed := u.Name != after.Name || u.Department != after.Department ||
+			deref(u.EmployeeID) != deref(after.EmployeeID) || !u.Roles.Equal(after.Roles)
 		if !changed {
 			res.Unchanged++
 			continue
 		}
-		upd := map[string]any{"name": r.name, "department": r.department, "employee_id": emp, "updated_at": now}
-		if r.roles != nil {
-			upd["roles"] = r.roles
-		}
+		upd := map[string]any{"name": after.Name, "department": after.Department, "employee_id": after.EmployeeID,
+			"roles": after.Roles, "updated_at": now}
 		if err := tx.Model(&User{}).Where("id = ?", u.ID).Updates(upd).Error; err != nil {
 			return res, err
 		}
-		if u.Department != r.department {
+		if err := s.auditUpdate(ctx, tx, actor, u, after, false); err != nil {
+			return res, err
+		}
+		if u.Department != after.Department {
 			moved = append(moved, u.ID)
 		}
 		res.Updated++
@@ -323,8 +424,33 @@ func (s *Service) applyImport(ctx context.Context, tx *gorm.DB, rows []importRow
 		}
 		for _, u := range fresh {
 			moved = append(moved, u.ID)
+			if !u.Roles.OnlyLearner() {
+				if err := auditCreated(ctx, tx, actor, u); err != nil {
+					return res, err
+				}
+			}
+			if opt.Invite && mayInvite(actor, u) == nil {
+				if _, err := s.enqueueMail(tx, PurposeInvitation, u.ID); err != nil {
+					return res, err
+				}
+				res.Invited++
+			}
 		}
 	}
 	res.Created = len(fresh)
 	return res, s.membershipChanged(ctx, tx, moved)
+}
+
+func newImportedUser(r importRow, now time.Time) User {
+	roles := r.roles
+	if roles == nil {
+		roles = Roles{RoleLearner}
+	}
+	u := User{ID: uuid.NewString(), Email: r.email, Name: r.name, Department: r.department,
+		Roles: roles, CreatedAt: now, UpdatedAt: now}
+	if r.employeeID != "" {
+		emp := r.employeeID
+		u.EmployeeID = &emp
+	}
+	return u
 }

@@ -318,7 +318,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, plain, password string) 
 		if err := audit.Record(ctx, tx, u.ID, audit.InvitationAccepted, u.ID, nil); err != nil {
 			return err
 		}
-		sess, err = s.openSession(tx, u, uuid.NewString())
+		sess, err = s.openSession(tx, u, uuid.NewString(), nil)
 		return err
 	})
 	if err != nil {
@@ -330,10 +330,16 @@ func (s *Service) AcceptInvitation(ctx context.Context, plain, password string) 
 // ForgotPassword queues a reset message when email names an enabled
 // account and mail is configured, and does nothing otherwise; the caller
 // answers the same either way, so the route does not reveal accounts.
-func (s *Service) ForgotPassword(ctx context.Context, email string) error {
+// Requests are throttled like sign-ins: per address, per account and per
+// pair, on counters of their own but for the address's, which sign-ins
+// and resets share.
+func (s *Service) ForgotPassword(ctx context.Context, email, clientIP string) error {
 	email = NormaliseEmail(email)
 	if err := checkEmail(email); err != nil {
 		return fieldErr("email", err)
+	}
+	if err := s.reserveGuess(ctx, s.guessKeys(resetAccount(email), clientIP)); err != nil {
+		return err
 	}
 	queued := false
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
@@ -396,3 +402,7 @@ func lowerAll(ss []string) []string {
 	}
 	return out
 }
+
+// resetAccount names an email's reset requests in the throttle, apart from
+// its sign-ins, so asking for resets never locks the account's sign-in.
+func resetAccount(email string) string { return "reset|" + email }

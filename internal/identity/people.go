@@ -72,16 +72,24 @@ func (s *Service) CreateUser(ctx context.Context, actor Principal, in NewUser) (
 	}
 	u.CreatedAt, u.UpdatedAt = s.now(), s.now()
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		if u.Department, err = canonicalDepartment(tx, u.CreatedAt, u.Department); err != nil {
+			return err
+		}
 		if err := s.insertUser(tx, &u); err != nil {
 			return err
 		}
 		if err := s.membershipChanged(ctx, tx, []string{u.ID}); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, actor.UserID, audit.UserCreated, u.ID,
-			map[string]any{"email": u.Email, "roles": []string(u.Roles), "department": u.Department})
+		return auditCreated(ctx, tx, actor, u)
 	})
 	return u, err
+}
+
+// auditCreated records a new user, made through the API or an import.
+func auditCreated(ctx context.Context, tx *gorm.DB, actor Principal, u User) error {
+	return audit.Record(ctx, tx, actor.UserID, audit.UserCreated, u.ID,
+		map[string]any{"email": u.Email, "roles": []string(u.Roles), "department": u.Department})
 }
 
 func (s *Service) insertUser(tx *gorm.DB, u *User) error {
@@ -144,7 +152,8 @@ func validateProfile(email, name, department, employeeID string) error {
 }
 
 // UpdateUser applies a patch. HR may edit learners' profiles and
-// passwords; only an admin changes roles, disables users or edits staff.
+// passwords and disable or re-enable learners; only an admin changes roles
+// or edits staff. Disabling ends every session of the user.
 func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, p UserPatch) (User, error) {
 	// Refuse what can be refused before the costly password hash.
 	u, err := s.GetUser(ctx, id)
@@ -188,6 +197,11 @@ func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, p 
 		if hash != nil {
 			u.PasswordHash = hash
 		}
+		if u.Department != before.Department {
+			if u.Department, err = canonicalDepartment(tx, s.now(), u.Department); err != nil {
+				return err
+			}
+		}
 		u.UpdatedAt = s.now()
 		if err := writeUser(tx, &u, func(tx *gorm.DB) error {
 			return tx.Select("*").Omit("created_at").Save(&u).Error
@@ -213,8 +227,8 @@ func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, p 
 	return u, nil
 }
 
-// mayPatch says whether actor may apply p to u: HR edits learners only,
-// and never their roles or whether they are disabled.
+// mayPatch says whether actor may apply p to u: HR edits, disables and
+// re-enables learners only (leavers are HR's), and never changes roles.
 func mayPatch(actor Principal, u User, p UserPatch) error {
 	switch {
 	case actor.UserID == u.ID && p.Disabled != nil && *p.Disabled:
@@ -226,8 +240,8 @@ func mayPatch(actor Principal, u User, p UserPatch) error {
 		return nil
 	case !u.Roles.OnlyLearner():
 		return fault.New(fault.Forbidden, "HR may edit learners only")
-	case p.Roles != nil || p.Disabled != nil:
-		return fault.New(fault.Forbidden, "only an admin may change roles or disable users")
+	case p.Roles != nil:
+		return fault.New(fault.Forbidden, "only an admin may change roles")
 	}
 	return nil
 }
@@ -333,7 +347,12 @@ type UserFilter struct {
 func (s *Service) ListUsers(ctx context.Context, f UserFilter, p page.Request) ([]User, string, error) {
 	q := s.db.R.WithContext(ctx).Model(&User{})
 	if f.Department != "" {
-		q = q.Where("department = ?", f.Department)
+		// Departments match without regard to case: look up the spelling.
+		dept := f.Department
+		if canon, err := LookupDepartments(s.db.R.WithContext(ctx), []string{dept}); err == nil && canon[dept] != "" {
+			dept = canon[dept]
+		}
+		q = q.Where("department = ?", dept)
 	}
 	if t := strings.TrimSpace(f.Query); t != "" {
 		like := "%" + escapeLike(strings.ToLower(t)) + "%"

@@ -15,29 +15,21 @@ import (
 // Audience is the aud claim of upskill access tokens.
 const Audience = "upskill-api"
 
-// Throttle limits failed logins: after Failures failures within Window for
-// one email or one client address, further attempts wait Lockout.
-type Throttle struct {
-	EmailFailures int
-	IPFailures    int
-	Window        time.Duration
-	Lockout       time.Duration
-}
-
-// DefaultThrottle: five wrong passwords for one account, or fifty from one
-// address, within 15 minutes lock that key for 15 minutes.
-var DefaultThrottle = Throttle{EmailFailures: 5, IPFailures: 50, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
-
 // Service owns users, sessions and access.
 type Service struct {
-	db         *store.DB
-	tokens     *TokenIssuer
-	refreshTTL time.Duration
-	throttle   Throttle
-	params     Params
-	now        func() time.Time
+	db            *store.DB
+	tokens        *TokenIssuer
+	refreshTTL    time.Duration
+	refreshMaxAge time.Duration
+	throttle      Throttle
+	prune         pruner
+	params        Params
+	now           func() time.Time
 	// hashSlots bounds concurrent argon2id work: each hash takes 64 MiB.
 	hashSlots chan struct{}
+	// onVerify, when set, is called for every password check (tests count
+	// them).
+	onVerify func()
 	// OnMembership is called inside the transaction that creates users or
 	// changes their department, so standing assignments can follow them.
 	OnMembership func(ctx context.Context, tx *gorm.DB, userIDs []string) error
@@ -49,15 +41,27 @@ type Service struct {
 type Options struct {
 	Tokens     *TokenIssuer
 	RefreshTTL time.Duration
-	Throttle   Throttle
-	Params     Params           // zero: DefaultParams
-	Now        func() time.Time // nil: time.Now
+	// RefreshMaxAge is the absolute lifetime of a login, however often it
+	// is refreshed; zero: DefaultRefreshMaxAge.
+	RefreshMaxAge time.Duration
+	Throttle      Throttle
+	Params        Params           // zero: DefaultParams
+	Now           func() time.Time // nil: time.Now
+	// OnPasswordCheck, when set, is called for every password hash
+	// compared (a sign-in or a password change), before it runs.
+	OnPasswordCheck func()
 }
+
+// DefaultRefreshMaxAge is how long a login lasts at most: 90 days.
+const DefaultRefreshMaxAge = 90 * 24 * time.Hour
 
 // New returns the identity service.
 func New(db *store.DB, opt Options) *Service {
 	if opt.RefreshTTL == 0 {
 		opt.RefreshTTL = 30 * 24 * time.Hour
+	}
+	if opt.RefreshMaxAge == 0 {
+		opt.RefreshMaxAge = DefaultRefreshMaxAge
 	}
 	if opt.Throttle == (Throttle{}) {
 		opt.Throttle = DefaultThrottle
@@ -68,8 +72,9 @@ func New(db *store.DB, opt Options) *Service {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Service{db: db, tokens: opt.Tokens, refreshTTL: opt.RefreshTTL, throttle: opt.Throttle,
-		params: opt.Params, now: func() time.Time { return opt.Now().UTC() }, hashSlots: make(chan struct{}, 4)}
+	return &Service{db: db, tokens: opt.Tokens, refreshTTL: opt.RefreshTTL, refreshMaxAge: opt.RefreshMaxAge,
+		throttle: opt.Throttle, params: opt.Params, now: func() time.Time { return opt.Now().UTC() },
+		hashSlots: make(chan struct{}, 4), onVerify: opt.OnPasswordCheck}
 }
 
 // Tokens returns the access-token issuer.
@@ -103,6 +108,9 @@ func (s *Service) verify(ctx context.Context, hash *string, pw string) (bool, er
 		return false, err
 	}
 	defer s.release()
+	if s.onVerify != nil {
+		s.onVerify()
+	}
 	if hash == nil {
 		DummyVerify(pw)
 		return false, nil

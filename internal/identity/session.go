@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/upskill/upskill/internal/audit"
 	"github.com/upskill/upskill/internal/fault"
@@ -33,24 +32,20 @@ type refreshToken struct {
 	ExpiresAt time.Time
 	SpentAt   *time.Time
 	RevokedAt *time.Time
+	// FamilyExpiresAt ends the login however often it is refreshed; NULL
+	// on tokens issued before the rule (their next rotation sets it).
+	FamilyExpiresAt *time.Time
 }
 
 func (refreshToken) TableName() string { return "refresh_tokens" }
-
-type throttleRow struct {
-	Key         string `gorm:"primaryKey"`
-	Failures    int
-	WindowStart time.Time
-	LockedUntil *time.Time
-}
-
-func (throttleRow) TableName() string { return "login_throttle" }
 
 // errBadLogin is the same answer for an unknown email, a wrong password, a
 // user without a password and a disabled user.
 var errBadLogin = fault.New(fault.Unauthorized, "email or password is incorrect")
 
 // Login checks a password and opens a session (a new refresh-token family).
+// The attempt is counted before the password is hashed (reserveGuess), so
+// a burst gets no more hashes than the throttle allows.
 func (s *Service) Login(ctx context.Context, email, password, clientIP string) (Session, error) {
 	email = NormaliseEmail(email)
 	if len(email) > maxEmailBytes {
@@ -58,12 +53,9 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 		// PostgreSQL's index.
 		return Session{}, fieldErr("email", errEmailTooLong)
 	}
-	keys := []string{"email:" + email, "ip:" + clientIP}
-	if wait, err := s.lockedFor(ctx, keys); err != nil {
+	keys := s.guessKeys(email, clientIP)
+	if err := s.reserveGuess(ctx, keys); err != nil {
 		return Session{}, err
-	} else if wait > 0 {
-		return Session{}, &fault.Error{Code: fault.TooMany, RetryAfter: wait,
-			Message: "too many failed sign-ins; try again later"}
 	}
 	var u User
 	err := s.db.R.WithContext(ctx).Take(&u, "email = ?", email).Error
@@ -80,21 +72,23 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 		return Session{}, verr
 	}
 	if !found || !ok || u.Disabled {
-		details := map[string]any{"email": email}
+		actor := ""
+		if found {
+			actor = u.ID
+		}
 		if err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-			if err := s.countFailure(tx, keys); err != nil {
-				return err
-			}
-			actor := ""
-			if found {
-				actor = u.ID
-			}
-			return audit.Record(ctx, tx, actor, audit.LoginFailed, email, details)
+			return audit.Record(ctx, tx, actor, audit.LoginFailed, email, map[string]any{"email": email})
 		}); err != nil {
 			return Session{}, fault.Wrap(err, "could not record the failed sign-in")
 		}
 		return Session{}, errBadLogin
 	}
+	return s.openLogin(ctx, u, password, keys)
+}
+
+// openLogin opens the session of a checked sign-in, gives its attempt
+// back to the throttle and upgrades an old password hash.
+func (s *Service) openLogin(ctx context.Context, u User, password string, keys []throttleKey) (Session, error) {
 	// A hash made with older cost settings is upgraded while the password
 	// is at hand; failing to do so never fails the sign-in.
 	var rehashed *string
@@ -104,8 +98,8 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 		}
 	}
 	var sess Session
-	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Where("key = ?", keys[0]).Delete(&throttleRow{}).Error; err != nil {
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		if err := refundGuess(tx, keys); err != nil {
 			return err
 		}
 		if rehashed != nil {
@@ -114,7 +108,7 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 			}
 		}
 		var err error
-		sess, err = s.openSession(tx, u, uuid.NewString())
+		sess, err = s.openSession(tx, u, uuid.NewString(), nil)
 		if err != nil {
 			return err
 		}
@@ -126,61 +120,18 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 	return sess, nil
 }
 
-// lockedFor returns how long any of keys is still locked out.
-func (s *Service) lockedFor(ctx context.Context, keys []string) (time.Duration, error) {
-	var rows []throttleRow
-	if err := s.db.R.WithContext(ctx).Where("key IN ?", keys).Find(&rows).Error; err != nil {
-		return 0, fault.Wrap(err, "could not read the sign-in throttle")
-	}
-	var wait time.Duration
-	now := s.now()
-	for _, r := range rows {
-		if r.LockedUntil != nil && r.LockedUntil.After(now) {
-			wait = max(wait, r.LockedUntil.Sub(now))
-		}
-	}
-	return wait, nil
-}
-
-// countFailure adds a failure to each key and locks the keys that reach
-// their limit within the window.
-func (s *Service) countFailure(tx *gorm.DB, keys []string) error {
-	now := s.now()
-	for i, key := range keys {
-		limit := s.throttle.EmailFailures
-		if i == 1 {
-			limit = s.throttle.IPFailures
-		}
-		var r throttleRow
-		err := tx.Take(&r, "key = ?", key).Error
-		switch {
-		case store.IsNotFound(err):
-			r = throttleRow{Key: key, WindowStart: now}
-		case err != nil:
-			return err
-		case now.Sub(r.WindowStart) > s.throttle.Window:
-			r = throttleRow{Key: key, WindowStart: now}
-		}
-		r.Failures++
-		if r.Failures >= limit {
-			until := now.Add(s.throttle.Lockout)
-			r.LockedUntil = &until
-			r.Failures, r.WindowStart = 0, now
-		}
-		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&r).Error; err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // openSession stores a new refresh token in family and signs an access
-// token for it.
-func (s *Service) openSession(tx *gorm.DB, u User, family string) (Session, error) {
+// token for it. The token lives refreshTTL but never past the family's
+// absolute end, deadline (nil: a new family, ending refreshMaxAge from now).
+func (s *Service) openSession(tx *gorm.DB, u User, family string, deadline *time.Time) (Session, error) {
 	plain, hash := NewRefreshToken()
 	now := s.now()
+	if deadline == nil {
+		end := now.Add(s.refreshMaxAge)
+		deadline = &end
+	}
 	rt := refreshToken{ID: uuid.NewString(), FamilyID: family, UserID: u.ID, TokenHash: hash,
-		CreatedAt: now, ExpiresAt: now.Add(s.refreshTTL)}
+		CreatedAt: now, ExpiresAt: minTime(now.Add(s.refreshTTL), *deadline), FamilyExpiresAt: deadline}
 	if err := tx.Create(&rt).Error; err != nil {
 		return Session{}, err
 	}
@@ -189,6 +140,13 @@ func (s *Service) openSession(tx *gorm.DB, u User, family string) (Session, erro
 		return Session{}, err
 	}
 	return Session{AccessToken: access, ExpiresIn: int(math.Ceil(exp.Sub(now).Seconds())), RefreshToken: plain, User: u}, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 var errBadRefresh = fault.New(fault.Unauthorized, "the refresh token is not valid")
@@ -215,7 +173,8 @@ func (s *Service) Refresh(ctx context.Context, plain string) (Session, error) {
 			return err
 		}
 		now := s.now()
-		if rt.RevokedAt != nil || now.After(rt.ExpiresAt) {
+		if rt.RevokedAt != nil || now.After(rt.ExpiresAt) ||
+			(rt.FamilyExpiresAt != nil && !now.Before(*rt.FamilyExpiresAt)) {
 			return errBadRefresh
 		}
 		if rt.SpentAt != nil {
@@ -237,7 +196,7 @@ func (s *Service) Refresh(ctx context.Context, plain string) (Session, error) {
 		if u.Disabled {
 			return errBadRefresh
 		}
-		sess, err = s.openSession(tx, u, rt.FamilyID)
+		sess, err = s.openSession(tx, u, rt.FamilyID, rt.FamilyExpiresAt)
 		return err
 	})
 	if err != nil {
@@ -283,10 +242,20 @@ func (s *Service) revokeFamilies(tx *gorm.DB, where string, args ...any) error {
 }
 
 // ChangePassword checks the current password, stores the new one and
-// revokes every other session of the user.
-func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string) error {
+// revokes every other session of the user. Guesses of the current
+// password are throttled and audited like sign-ins, under the same keys.
+func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next, clientIP string) error {
 	u, err := s.GetUser(ctx, p.UserID)
 	if err != nil {
+		return err
+	}
+	// A new password the policy refuses is answered before anything is
+	// guessed, so that retrying it costs no attempt.
+	if err := CheckPasswordPolicy(next); err != nil {
+		return fieldErr("new_password", err)
+	}
+	keys := s.guessKeys(u.Email, clientIP)
+	if err := s.reserveGuess(ctx, keys); err != nil {
 		return err
 	}
 	ok, err := s.verify(ctx, u.PasswordHash, current)
@@ -294,6 +263,11 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 		return err
 	}
 	if !ok || u.PasswordHash == nil {
+		if err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+			return audit.Record(ctx, tx, u.ID, ActionPasswordChangeFailed, u.ID, nil)
+		}); err != nil {
+			return fault.Wrap(err, "could not record the failed password change")
+		}
 		return fault.InvalidFields("the current password is incorrect",
 			fault.FieldError{Field: "current_password", Message: "incorrect"})
 	}
@@ -302,6 +276,9 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 		return err
 	}
 	return fault.Ensure(s.db.Tx(ctx, func(tx *gorm.DB) error {
+		if err := refundGuess(tx, keys); err != nil {
+			return err
+		}
 		if err := tx.Model(&User{}).Where("id = ?", u.ID).
 			Updates(map[string]any{"password_hash": hash, "updated_at": s.now()}).Error; err != nil {
 			return err

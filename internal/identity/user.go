@@ -136,11 +136,32 @@ func checkText(field, s string, required bool, max int) error {
 		return fmt.Errorf("%s is longer than %d characters", field, max)
 	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return fmt.Errorf("%s contains a control character", field)
+		if what := unsafeRune(r); what != "" {
+			return fmt.Errorf("%s contains %s (U+%04X)", field, what, r)
 		}
 	}
 	return nil
+}
+
+// unsafeRune names a character that may not appear in names and other
+// free text about a person, or returns "". Control characters (C0, DEL and
+// C1) and the invisible bidirectional formatting characters can make a
+// name display as something else (U+202E turns "Ann\u202Eexe.pdf" around);
+// zero-width joiners stay allowed, since some scripts and emoji need them.
+func unsafeRune(r rune) string {
+	switch {
+	case r < 0x20 || r == 0x7f:
+		return "a control character"
+	case r >= 0x80 && r <= 0x9f:
+		return "a C1 control character"
+	case r == 0x061c || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+		return "a bidirectional control character"
+	case r == 0x2028 || r == 0x2029:
+		return "a line or paragraph separator"
+	case r == 0x200b || r == 0xfeff:
+		return "an invisible zero-width character"
+	}
+	return ""
 }
 
 // Principal is the signed-in caller of a request.

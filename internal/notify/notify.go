@@ -174,7 +174,7 @@ LEFT JOIN enrollments e ON e.user_id = a.user_id AND e.module = a.module
 			return fmt.Errorf("notify: read assignments: %w", err)
 		}
 		info, ok := mods[module]
-		if !ok { // unpublished or archived: nothing to do about it
+		if !ok || info.Archived { // taken down: nothing to do about it
 			continue
 		}
 		st := assignments.Assess(facts.Facts(&assignments.AssignmentFacts{DueAt: due.UTC(), GraceDays: grace}), now)

@@ -24,7 +24,8 @@ type Request struct {
 
 // ErrBadCursor answers a cursor that does not name a position this API
 // handed out.
-var ErrBadCursor = fault.New(fault.BadRequest, "cursor is not one this API issued")
+var ErrBadCursor = &fault.Error{Code: fault.BadRequest, Message: "cursor is not one this API issued",
+	Fields: []fault.FieldError{{Field: "cursor", Message: "invalid cursor"}}}
 
 // OrDefault returns r with DefaultLimit when it sets no limit, as a
 // request built in code rather than by Parse may not.
@@ -51,8 +52,7 @@ func Parse(limit, cursor string) (Request, error) {
 		// Every key is text: one with invalid UTF-8 or a NUL could only be
 		// forged, and PostgreSQL would refuse it as a query parameter.
 		if err != nil || len(b) == 0 || !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
-			return r, &fault.Error{Code: fault.BadRequest, Message: ErrBadCursor.Message,
-				Fields: []fault.FieldError{{Field: "cursor", Message: "invalid cursor"}}}
+			return r, ErrBadCursor
 		}
 		r.Cursor = string(b)
 	}

@@ -25,7 +25,7 @@ func (s *Service) ExportCompletions(ctx context.Context, actor string, q Query, 
 	if ready != nil {
 		ready()
 	}
-	n, err := copyRows(src, newRowWriter(f, w))
+	n, err := copyRows(src, newRowWriter(f, w), q.Limit)
 	details := map[string]any{"report": "completions", "format": string(f), "filters": q.Filters(), "rows": n}
 	if err != nil {
 		details["complete"] = false
@@ -35,29 +35,36 @@ func (s *Service) ExportCompletions(ctx context.Context, actor string, q Query, 
 	return n, errors.Join(err, aerr)
 }
 
-// copyRows writes every row of src to w and returns how many it wrote.
-func copyRows(src *source, w rowWriter) (int, error) {
+// copyRows writes every row of src to w, or the first limit when limit is
+// above zero, and returns how many it wrote.
+func copyRows(src *source, w rowWriter, limit int) (int, error) {
 	if err := w.header(); err != nil {
-		_ = w.close()
+		_ = w.close("")
 		return 0, fmt.Errorf("write the report header: %w", err)
 	}
-	n := 0
+	n, next := 0, ""
+	var last Position
 	for {
 		row, ok, err := src.Next()
 		if err != nil {
-			_ = w.close()
+			_ = w.close("")
 			return n, err
 		}
 		if !ok {
 			break
 		}
+		if limit > 0 && n == limit {
+			next = last.Cursor() // there is more: the next page starts after the last row
+			break
+		}
 		if err := w.row(&row); err != nil {
-			_ = w.close()
+			_ = w.close("")
 			return n, fmt.Errorf("write report row %d: %w", n+1, err)
 		}
+		last = row.Pos
 		n++
 	}
-	if err := w.close(); err != nil {
+	if err := w.close(next); err != nil {
 		return n, fmt.Errorf("finish the report: %w", err)
 	}
 	return n, nil

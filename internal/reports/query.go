@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/upskill/upskill/internal/assignments"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/learning"
+	"github.com/upskill/upskill/internal/store"
 )
 
 // Row is one line of the completions report: one (user, module) pair that
@@ -33,7 +35,9 @@ type Row struct {
 	RecordID        *string
 	ExpiresAt       *time.Time
 
-	// Not columns of the report; the summary uses them.
+	// Not columns of the report: the summary uses them, and Pos is the
+	// row's place in the report's order, which a page's cursor names.
+	Pos          Position
 	Assigned     bool
 	Started      bool
 	SecondsSpent int64
@@ -45,13 +49,11 @@ var Columns = []string{"employee_id", "email", "name", "department", "module", "
 	"completed_at", "record_id", "expires_at"}
 
 // The report is one query: every user crossed with the published modules
-// (a VALUES list, so the catalog in memory names them), kept when the pair
+// (a JSON list, so the catalog in memory names them), kept when the pair
 // is assigned or enrolled, with the Facts of assignments and a few more
 // correlated lookups on the learning tables' (user_id, module, ...) keys.
-// Users are walked in id order (the users primary key, or users_department
-// when a department is asked for), so consecutive lookups land on
-// neighbouring index pages and nothing is sorted but the few modules of one
-// user. Every learner activity begins with an enrollment (internal/learning
+// Users are walked in the report's order (users_report_order), so nothing
+// is sorted but the few modules of one user. Every learner activity begins with an enrollment (internal/learning
 // enrols on the first progress or attempt), so enrolled-or-assigned finds
 // every started pair.
 //
@@ -100,7 +102,9 @@ type plan struct {
 
 // buildPlan writes the query for q. With seconds it also sums the time
 // spent on lessons, which only the summary needs. ok is false when no
-// published module matches, so there is nothing to query.
+// published module matches, so there is nothing to query. The catalog is
+// bound as two JSON arrays, so the number of bound values does not grow
+// with the number of modules or lessons.
 func (s *Service) buildPlan(q Query, seconds bool) (p plan, ok bool) {
 	p = plan{mods: s.catalog.Modules(), seconds: seconds}
 	slugs := make([]string, 0, len(p.mods))
@@ -114,14 +118,15 @@ func (s *Service) buildPlan(q Query, seconds bool) (p plan, ok bool) {
 	}
 	slices.Sort(slugs)
 	var b strings.Builder
-	p.args = writeCatalogCTEs(&b, slugs, p.mods)
+	p.args = s.writeCatalogCTEs(&b, slugs, p.mods)
 	b.WriteString("\nSELECT u.employee_id, u.email, u.name, u.department, m.slug, e.revision,\n")
 	b.WriteString("a.id, a.due_at, a.assigned_at, a.grace_days,\n")
 	b.WriteString(reportPair.Columns() + ",\n")
 	b.WriteString(reportPair.Lookup(`SELECT COUNT(*) FROM lesson_progress c WHERE c.user_id = {u} AND c.module = {m}
 		AND c.completed_at IS NOT NULL AND c.module || '/' || c.lesson IN (SELECT lesson FROM cur)`) + ",\n")
 	b.WriteString(reportPair.Lookup(strings.Replace(quizFigures, "{cycle}", recordCycle, 1)) + ",\n")
-	b.WriteString(reportPair.Lookup(strings.Replace(quizFigures, "{cycle}", openCycle, 1)))
+	b.WriteString(reportPair.Lookup(strings.Replace(quizFigures, "{cycle}", openCycle, 1)) + ",\n")
+	b.WriteString("lower(u.department), lower(u.name), u.id")
 	if seconds {
 		b.WriteString(",\n" + reportPair.Lookup(`SELECT COALESCE(SUM(t.seconds_spent), 0) FROM lesson_progress t WHERE t.user_id = {u} AND t.module = {m}`))
 	}
@@ -138,43 +143,69 @@ LEFT JOIN enrollments e ON e.user_id = u.id AND e.module = m.slug
 		b.WriteString(" AND u.department = ?")
 		p.args = append(p.args, q.Department)
 	}
-	b.WriteString("\nORDER BY u.id, m.ord")
+	p.args = append(p.args, s.writeOrder(&b, q.After)...)
 	p.sql = b.String()
 	return p, true
 }
 
-// writeCatalogCTEs writes the catalog the query needs as two VALUES lists:
-// mods(slug, ord), the modules in report order, and cur(lesson), holding
-// "module/lesson" for each lesson of each current revision (slugs never
-// contain "/"), one uncorrelated list the database builds once per run.
-// The casts give PostgreSQL the parameters' types.
-func writeCatalogCTEs(b *strings.Builder, slugs []string, mods map[string]assignments.ModuleInfo) []any {
-	var args []any
-	b.WriteString("WITH mods(slug, ord) AS (VALUES ")
-	for i, slug := range slugs {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(CAST(? AS TEXT), CAST(? AS INTEGER))")
-		args = append(args, slug, i)
+// writeOrder writes the spreadsheet order, lower(department), lower(name),
+// user id, module, which users_report_order serves, and the keyset
+// condition that continues after a page. PostgreSQL compares these texts
+// bytewise ("C"), as SQLite does, so both databases agree.
+func (s *Service) writeOrder(b *strings.Builder, after *Position) []any {
+	c := ""
+	if s.db.Dialect == store.Postgres {
+		c = ` COLLATE "C"`
 	}
-	b.WriteString("),\ncur(lesson) AS (VALUES ")
-	n := 0
+	key := "lower(u.department)" + c + ", lower(u.name)" + c + ", u.id" + c + ", m.slug" + c
+	var args []any
+	if after != nil {
+		b.WriteString("\nAND (" + key + ") > (?, ?, ?, ?)")
+		args = []any{after.Department, after.Name, after.UserID, after.Module}
+	}
+	b.WriteString("\nORDER BY " + key)
+	return args
+}
+
+// writeCatalogCTEs writes the catalog the query needs: mods(slug), the
+// modules, and cur(lesson), holding "module/lesson" for each lesson of
+// each current revision (slugs never contain "/"), one uncorrelated list
+// the database builds once per run. Each is one array parameter (JSON
+// on SQLite).
+func (s *Service) writeCatalogCTEs(b *strings.Builder, slugs []string, mods map[string]assignments.ModuleInfo) []any {
+	lessons := []string{}
 	for _, slug := range slugs {
 		for _, l := range mods[slug].Lessons {
-			if n > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(CAST(? AS TEXT))")
-			args = append(args, slug+"/"+l)
-			n++
+			lessons = append(lessons, slug+"/"+l)
 		}
 	}
-	if n == 0 {
-		b.WriteString("(CAST('' AS TEXT))") // a VALUES list cannot be empty
+	if s.db.Dialect == store.Postgres {
+		// An array rather than JSON: the planner sees how many elements a
+		// bound array has, so it does not guess a costly plan (and JIT
+		// compile it) for a few rows.
+		b.WriteString(`WITH mods(slug) AS (SELECT unnest(CAST(? AS text[]))),
+cur(lesson) AS (SELECT unnest(CAST(? AS text[])))`)
+		return []any{pgArray(slugs), pgArray(lessons)}
 	}
-	b.WriteString(")")
-	return args
+	modsJSON, _ := json.Marshal(slugs)
+	curJSON, _ := json.Marshal(lessons)
+	b.WriteString(`WITH mods(slug) AS (SELECT value FROM json_each(?)),
+cur(lesson) AS (SELECT value FROM json_each(?))`)
+	return []any{string(modsJSON), string(curJSON)}
+}
+
+// pgArray writes a PostgreSQL text array literal.
+func pgArray(items []string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, v := range items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`)
+	}
+	b.WriteByte('}')
+	return b.String()
 }
 
 // source streams report rows that match a Query.
@@ -266,6 +297,7 @@ type scanRow struct {
 	facts                     assignments.FactsScan
 	lessonsCurrent            int64
 	quizRecord, quizOpen      sql.NullInt64
+	pos                       Position // the row's place in the report order
 	seconds                   int64
 }
 
@@ -273,7 +305,7 @@ func (r *scanRow) dest(seconds bool) []any {
 	d := []any{&r.employeeID, &r.email, &r.name, &r.dept, &r.module, &r.enrolledRevision}
 	d = append(d, r.assignment.Dest()...)
 	d = append(d, r.facts.Dest()...)
-	d = append(d, &r.lessonsCurrent, &r.quizRecord, &r.quizOpen)
+	d = append(d, &r.lessonsCurrent, &r.quizRecord, &r.quizOpen, &r.pos.Department, &r.pos.Name, &r.pos.UserID)
 	if seconds {
 		d = append(d, &r.seconds)
 	}
@@ -286,7 +318,8 @@ func (r *scanRow) row(now time.Time, mods map[string]assignments.ModuleInfo) (Ro
 	af := r.assignment.Facts()
 	st := assignments.Assess(r.facts.Facts(af), now)
 	info := mods[r.module]
-	out := Row{Email: r.email, Name: r.name, Department: r.dept, Module: r.module, ModuleTitle: info.Title,
+	r.pos.Module = r.module
+	out := Row{Email: r.email, Name: r.name, Department: r.dept, Module: r.module, ModuleTitle: info.Title, Pos: r.pos,
 		Status: st.Status, DueAt: st.DueAt, Overdue: st.Overdue, AssignedAt: r.assignment.AssignedAtTime(),
 		Assigned: af != nil, Started: st.Started, SecondsSpent: r.seconds}
 	if out.ModuleTitle == "" {

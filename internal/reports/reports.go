@@ -16,6 +16,8 @@ import (
 
 	"github.com/upskill/upskill/internal/assignments"
 	"github.com/upskill/upskill/internal/fault"
+	"github.com/upskill/upskill/internal/identity"
+	"github.com/upskill/upskill/internal/page"
 	"github.com/upskill/upskill/internal/store"
 )
 
@@ -92,6 +94,37 @@ type Query struct {
 	// From and To bound completed_at: From inclusive, To exclusive. A row
 	// with no completion is left out when either is set.
 	From, To *time.Time
+	// Limit, when above zero, ends the report after that many rows, and
+	// After continues after a row: pages of the JSON report.
+	Limit int
+	After *Position
+}
+
+// Position is a row's place in the report's order: lower(department),
+// lower(name) (as the database lower-cases them), user id, module.
+type Position struct {
+	Department, Name, UserID, Module string
+}
+
+// cursorSep separates a Position's parts in a cursor; no department or
+// name holds a control character.
+const cursorSep = "\n"
+
+// Cursor is the next_cursor value that continues after p.
+func (p Position) Cursor() string {
+	return page.Encode(strings.Join([]string{p.Department, p.Name, p.UserID, p.Module}, cursorSep))
+}
+
+func parseCursor(raw string) (*Position, error) {
+	r, err := page.Parse("", raw)
+	if err != nil {
+		return nil, err
+	}
+	parts := strings.Split(r.Cursor, cursorSep)
+	if len(parts) != 4 || parts[2] == "" || parts[3] == "" {
+		return nil, page.ErrBadCursor
+	}
+	return &Position{Department: parts[0], Name: parts[1], UserID: parts[2], Module: parts[3]}, nil
 }
 
 // Filters describes q for the audit log.
@@ -119,6 +152,7 @@ func (q Query) Filters() map[string]any {
 // string or the command line gives them.
 type Params struct {
 	Format, Department, Module, Status, From, To string
+	Limit, Cursor                                string // JSON pages only
 }
 
 func badParam(name, format string, args ...any) error {
@@ -144,7 +178,10 @@ func (s *Service) ParseParams(p Params) (Query, Format, error) {
 	if !slices.Contains(Formats, f) {
 		return q, f, badParam("format", "must be csv, json or xlsx, not %q", p.Format)
 	}
-	q.Department = p.Department
+	q.Department = s.department(p.Department)
+	if err := q.parsePage(f, p); err != nil {
+		return q, f, err
+	}
 	q.Module = strings.TrimSpace(p.Module)
 	if q.Module != "" {
 		if _, ok := s.catalog.Modules()[q.Module]; !ok {
@@ -173,6 +210,50 @@ func (s *Service) ParseParams(p Params) (Query, Format, error) {
 		return q, f, invalidParam("to", "must be after from")
 	}
 	return q, f, nil
+}
+
+// department is the canonical spelling of the department d names, so the
+// filter matches without regard to case; d itself when none matches.
+func (s *Service) department(d string) string {
+	if d == "" {
+		return d
+	}
+	if canon, err := identity.LookupDepartments(s.db.R, []string{d}); err == nil && canon[d] != "" {
+		return canon[d]
+	}
+	return d
+}
+
+// parsePage reads limit and cursor, which page the JSON report only.
+func (q *Query) parsePage(f Format, p Params) error {
+	if p.Limit == "" && p.Cursor == "" {
+		return nil
+	}
+	if f != JSON {
+		name := "limit"
+		if p.Limit == "" {
+			name = "cursor"
+		}
+		return badParam(name, "pages the JSON report only (format=json); CSV and XLSX hold every row")
+	}
+	if p.Limit != "" {
+		r, err := page.Parse(p.Limit, "")
+		if err != nil {
+			return err
+		}
+		q.Limit = r.Limit
+	}
+	if p.Cursor != "" {
+		after, err := parseCursor(p.Cursor)
+		if err != nil {
+			return err
+		}
+		q.After = after
+		if q.Limit == 0 {
+			q.Limit = page.DefaultLimit
+		}
+	}
+	return nil
 }
 
 // parseTime reads an RFC 3339 time or a YYYY-MM-DD date (midnight UTC). A

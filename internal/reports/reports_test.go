@@ -97,20 +97,20 @@ func TestCompletionsFilters(t *testing.T) {
 			params Params
 			emails string // of the rows, with the module for people who have two
 		}{
-			{Params{}, "u1 u2 u3 u3 u4 u5 u6 u8"},
+			{Params{}, "u1 u2 u5 u6 u8 u3 u3 u4"},
 			{Params{Department: "Brand"}, "u1 u2 u5 u6 u8"},
 			{Params{Department: "Performance"}, "u3 u3 u4"},
 			{Params{Department: "Nobody"}, ""},
-			{Params{Module: "privacy"}, "u3 u5 u8"},
+			{Params{Module: "privacy"}, "u5 u8 u3"},
 			{Params{Module: "ai-basics", Department: "Performance"}, "u3 u4"},
 			{Params{Status: "completed"}, "u1"},
-			{Params{Status: "in_progress"}, "u2 u3 u6 u8"},
+			{Params{Status: "in_progress"}, "u2 u6 u8 u3"},
 			{Params{Status: "not_started"}, "u3"},
-			{Params{Status: "expired"}, "u4 u5"},
+			{Params{Status: "expired"}, "u5 u4"},
 			{Params{Status: "overdue"}, "u2 u5"},
 			{Params{Status: "completed,overdue"}, "u1 u2 u5"},
 			{Params{From: "2026-01-01"}, "u1"},
-			{Params{To: "2025-12-31"}, "u4 u5"},
+			{Params{To: "2025-12-31"}, "u5 u4"},
 			{Params{From: "2025-03-01", To: "2025-03-01"}, "u4"},
 			{Params{From: "2025-01-15T10:00:00Z", To: "2025-01-15T10:00:01Z"}, "u5"},
 			{Params{From: "2025-01-15T10:00:01Z", To: "2025-03-01T10:00:00Z"}, ""},
@@ -198,7 +198,7 @@ func TestCompletionsJSONMatchesCSV(t *testing.T) {
 	if _, err := s.ExportCompletions(context.Background(), "", q, JSON, &empty, nil); err != nil {
 		t.Fatal(err)
 	}
-	if strings.TrimSpace(empty.String()) != `{"items":[]}` {
+	if strings.TrimSpace(empty.String()) != `{"items":[],"next_cursor":""}` {
 		t.Errorf("empty JSON report = %q", empty.String())
 	}
 }
@@ -228,6 +228,48 @@ func xlsxRows(t *testing.T, b []byte) (sheets []string, rows [][]string) {
 	return sheets, rows
 }
 
+// asXLSXText is the CSV's rows as excelize reads the XLSX's cells back:
+// times are date cells shown in the date format, true/false are booleans.
+func asXLSXText(t *testing.T, recs [][]string) [][]string {
+	t.Helper()
+	for _, r := range recs[1:] {
+		for i, v := range r {
+			if tm, err := time.Parse(time.RFC3339, v); err == nil {
+				r[i] = tm.Format("2006-01-02 15:04:05")
+			} else if v == "true" || v == "false" {
+				r[i] = strings.ToUpper(v)
+			}
+		}
+	}
+	return recs
+}
+
+// TestCompletionsXLSXDatesAreDates: time columns hold date serial numbers
+// with a date format, not text, so a spreadsheet sorts and filters them.
+func TestCompletionsXLSXDatesAreDates(t *testing.T) {
+	db := storetest.SQLite(t)
+	seedCompany(t, db)
+	f, err := excelize.OpenReader(bytes.NewReader(export(t, newService(db), Params{Format: "xlsx"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	col, _ := excelize.ColumnNumberToName(slices.Index(Columns, "assigned_at") + 1)
+	raw, err := f.GetCellValue("Completions", col+"2", excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2026-02-01T09:00:00Z is day 46054 after Excel's epoch, at 0.375 of it.
+	if v, err := strconv.ParseFloat(raw, 64); err != nil || v != 46054.375 {
+		t.Fatalf("assigned_at cell = %q, want the date serial 46054.375", raw)
+	}
+	style, _ := f.GetCellStyle("Completions", col+"2")
+	st, _ := f.GetStyle(style)
+	if st == nil || st.CustomNumFmt == nil || !strings.Contains(*st.CustomNumFmt, "yyyy-mm-dd") {
+		t.Fatalf("assigned_at style = %+v", st)
+	}
+}
+
 func TestCompletionsXLSXMatchesCSV(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		seedCompany(t, db)
@@ -236,7 +278,7 @@ func TestCompletionsXLSXMatchesCSV(t *testing.T) {
 		if !slices.Equal(sheets, []string{"Completions"}) {
 			t.Errorf("sheets = %v", sheets)
 		}
-		want := readCSV(t, []byte(wantCSV))
+		want := asXLSXText(t, readCSV(t, []byte(wantCSV)))
 		if len(rows) != len(want) {
 			t.Fatalf("%d XLSX rows, want %d", len(rows), len(want))
 		}
@@ -263,7 +305,7 @@ func TestCompletionsXLSXContinuesOnNewSheets(t *testing.T) {
 			data = append(data, r)
 		}
 	}
-	want := readCSV(t, []byte(wantCSV))[1:]
+	want := asXLSXText(t, readCSV(t, []byte(wantCSV)))[1:]
 	if len(rows) != len(want)+3 || !slices.EqualFunc(data, want, slices.Equal) {
 		t.Errorf("rows over three sheets:\n%q\nwant (plus a header per sheet):\n%q", rows, want)
 	}
@@ -378,4 +420,105 @@ func sameGroup(a, b Group) bool {
 func show(g Group) string {
 	b, _ := json.Marshal(g)
 	return string(b)
+}
+
+// TestCompletionsJSONPages: limit and cursor page the JSON report in
+// report order; the pages together are the whole report.
+func TestCompletionsJSONPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seedCompany(t, db)
+		s := newService(db)
+		var got []string
+		cursor := ""
+		for range 10 {
+			var doc struct {
+				Items      []struct{ Email, Module string }
+				NextCursor string `json:"next_cursor"`
+			}
+			if err := json.Unmarshal(export(t, s, Params{Format: "json", Limit: "3", Cursor: cursor}), &doc); err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range doc.Items {
+				got = append(got, strings.TrimSuffix(it.Email, "@example.com")+"/"+it.Module)
+			}
+			if cursor = doc.NextCursor; cursor == "" {
+				break
+			}
+		}
+		want := "u1/ai-basics u2/ai-basics u5/privacy u6/ai-basics u8/privacy u3/ai-basics u3/privacy u4/ai-basics"
+		if strings.Join(got, " ") != want {
+			t.Fatalf("pages = %q, want %q", strings.Join(got, " "), want)
+		}
+		for _, p := range []Params{{Format: "csv", Limit: "3"}, {Format: "json", Cursor: "bm9wZQ"}} {
+			if _, _, err := s.ParseParams(p); fault.CodeOf(err) != fault.BadRequest {
+				t.Errorf("%+v: %v", p, err)
+			}
+		}
+	})
+}
+
+// TestReportsWithManyLessons: the query binds the catalog as JSON, so a
+// module of 40,000 lessons (more than SQLite's 32,766 bound values) works.
+func TestReportsWithManyLessons(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seedCompany(t, db)
+		cat := assignments.StaticCatalog{}
+		for slug, info := range testCatalog {
+			cat[slug] = info
+		}
+		info := cat["privacy"]
+		info.Lessons = append([]string{}, info.Lessons...)
+		for i := range 40_000 {
+			info.Lessons = append(info.Lessons, "extra-"+strconv.Itoa(i))
+		}
+		cat["privacy"] = info
+		s := New(db, Options{Catalog: cat, Now: func() time.Time { return now }})
+		if rows := readCSV(t, export(t, s, Params{})); len(rows) != 9 {
+			t.Fatalf("%d rows", len(rows))
+		}
+		if _, err := s.Summary(context.Background(), "hr-1", ByModule); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestNeutraliseLooksThroughLookalikes: full-width and small forms of the
+// formula characters, and invisible or blank characters before them, are
+// neutralised too; ordinary text is not.
+func TestNeutraliseLooksThroughLookalikes(t *testing.T) {
+	for in, want := range map[string]bool{
+		"＝HYPERLINK(\"http://evil\")": true, "＋1": true, "－1": true, "＠SUM(A1)": true, "﹦1+1": true,
+		"\u200b=2+2": true, "\ufeff@x": true, "\u202e=1": true, "\u00a0=1": true, " \u2060+1": true,
+		"Brand": false, "Zoë Müller": false, "\u200bBrand": false, "a=b": false, "": false,
+	} {
+		if got := Neutralise(in) != in; got != want {
+			t.Errorf("Neutralise(%q) = %q", in, Neutralise(in))
+		}
+	}
+}
+
+// TestReportOrderUsesItsIndex: SQLite walks users in users_report_order,
+// sorting only the modules of one user, rather than sorting the report.
+func TestReportOrderUsesItsIndex(t *testing.T) {
+	db := storetest.SQLite(t)
+	seedCompany(t, db)
+	p, _ := newService(db).buildPlan(Query{}, false)
+	rows, err := db.R.Raw("EXPLAIN QUERY PLAN "+p.sql, p.args...).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	all := strings.Join(plan, "\n")
+	if !strings.Contains(all, "SCAN u USING INDEX users_report_order") || strings.Contains(all, "TEMP B-TREE FOR ORDER BY") {
+		t.Fatalf("plan:\n%s", all)
+	}
 }

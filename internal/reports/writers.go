@@ -8,17 +8,20 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/xuri/excelize/v2"
 )
 
-// rowWriter writes report rows in one format. close ends the document; it
-// does not close the underlying io.Writer.
+// rowWriter writes report rows in one format. close ends the document,
+// with the cursor of the next page when there is one (JSON only); it does
+// not close the underlying io.Writer.
 type rowWriter interface {
 	header() error
 	row(r *Row) error
-	close() error
+	close(next string) error
 }
 
 func newRowWriter(f Format, w io.Writer) rowWriter {
@@ -34,34 +37,53 @@ func newRowWriter(f Format, w io.Writer) rowWriter {
 }
 
 // Neutralise makes text taken from user data safe to open in a
-// spreadsheet: a cell starting with =, +, -, @, a tab or a carriage return
-// would be read as a formula (CSV injection), so it gets a leading single
-// quote and is read as text.
+// spreadsheet: a cell starting with =, +, -, @ (or their full-width and
+// small forms, which spreadsheets may fold to them), a tab or a carriage
+// return would be read as a formula (CSV injection), so it gets a leading
+// single quote and is read as text. Leading spaces and invisible
+// characters (zero-width, bidi marks, a byte-order mark) are looked
+// through, since a spreadsheet may drop them.
 func Neutralise(s string) string {
 	if s == "" {
 		return s
 	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
+	if s[0] == '\t' || s[0] == '\r' {
 		return "'" + s
+	}
+	for _, r := range s {
+		switch {
+		case strings.ContainsRune(formulaStarts, r):
+			return "'" + s
+		case unicode.IsSpace(r) || unicode.Is(unicode.Cf, r):
+			continue // look through it
+		}
+		return s
 	}
 	return s
 }
+
+// formulaStarts are the characters that make a spreadsheet cell a
+// formula: ASCII, full-width (U+FF1D, U+FF0B, U+FF0D, U+FF20) and small
+// (U+FE66, U+FE62, U+FE63, U+FE6B) forms.
+const formulaStarts = "=+-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b"
 
 // cellKind says how a cell is written.
 type cellKind uint8
 
 const (
-	empty     cellKind = iota
-	text               // from user data: neutralised in CSV and XLSX
-	number             // a whole number
-	formatted          // text we formatted (times, true/false): written as is
+	empty  cellKind = iota
+	text            // from user data: neutralised in CSV and XLSX
+	number          // a whole number
+	date            // a time: RFC 3339 text in CSV, a date cell in XLSX
+	flag            // true/false: text in CSV, a boolean in XLSX
 )
 
 type cell struct {
 	kind cellKind
-	s    string
+	s    string // the text form, for CSV
 	n    int
+	t    time.Time
+	b    bool
 }
 
 func textCell(s string) cell { return cell{kind: text, s: s} }
@@ -82,18 +104,18 @@ func optNum(n *int) cell {
 	return numCell(*n)
 }
 
-// timeCell is RFC 3339 UTC text, the same in every format; it starts with
-// a digit, so it needs no neutralising.
+// timeCell is a time: RFC 3339 UTC text in CSV and JSON, a date cell in
+// XLSX. The text starts with a digit, so it needs no neutralising.
 func timeCell(t *time.Time) cell {
 	if t == nil {
 		return cell{}
 	}
-	return cell{kind: formatted, s: formatTime(*t)}
+	return cell{kind: date, s: formatTime(*t), t: t.UTC()}
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-func flagCell(b bool) cell { return cell{kind: formatted, s: strconv.FormatBool(b)} }
+func flagCell(b bool) cell { return cell{kind: flag, s: strconv.FormatBool(b), b: b} }
 
 // cells lays r out in Columns order.
 func cells(r *Row, out []cell) []cell {
@@ -140,7 +162,7 @@ func (w *csvWriter) row(r *Row) error {
 	return w.cw.Write(w.rec)
 }
 
-func (w *csvWriter) close() error {
+func (w *csvWriter) close(string) error {
 	w.cw.Flush()
 	if err := w.cw.Error(); err != nil {
 		return err
@@ -148,7 +170,7 @@ func (w *csvWriter) close() error {
 	return w.bw.Flush()
 }
 
-// jsonWriter writes {"items":[...]} one row at a time. JSON is not opened
+// jsonWriter writes {"items":[...],"next_cursor":"..."} one row at a time. JSON is not opened
 // as a spreadsheet, so its text is exactly as stored.
 type jsonWriter struct {
 	w *bufio.Writer
@@ -207,8 +229,12 @@ func (w *jsonWriter) row(r *Row) error {
 	return err
 }
 
-func (w *jsonWriter) close() error {
-	if _, err := w.w.WriteString("]}\n"); err != nil {
+func (w *jsonWriter) close(next string) error {
+	tail, err := json.Marshal(next)
+	if err != nil {
+		return err
+	}
+	if _, err := w.w.WriteString(`],"next_cursor":` + string(tail) + "}\n"); err != nil {
 		return err
 	}
 	return w.w.Flush()
@@ -230,6 +256,7 @@ type xlsxWriter struct {
 	f     *excelize.File
 	sw    *excelize.StreamWriter
 	bold  int
+	date  int // style of date cells
 	sheet int // 1-based number of the current sheet
 	next  int // next row number on the sheet
 	cells []cell
@@ -250,6 +277,10 @@ func (w *xlsxWriter) header() error {
 	}
 	var err error
 	if w.bold, err = w.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
+		return err
+	}
+	dateFormat := "yyyy-mm-dd hh:mm:ss"
+	if w.date, err = w.f.NewStyle(&excelize.Style{CustomNumFmt: &dateFormat}); err != nil {
 		return err
 	}
 	return w.startSheet(1)
@@ -298,7 +329,13 @@ func (w *xlsxWriter) row(r *Row) error {
 			w.vals = append(w.vals, Neutralise(c.s))
 		case number:
 			w.vals = append(w.vals, c.n)
-		default: // times and true/false stay text, so they read back as the CSV has them
+		case date:
+			// A real date (UTC; spreadsheets have no time zone), so it sorts
+			// and filters as one.
+			w.vals = append(w.vals, excelize.Cell{StyleID: w.date, Value: c.t})
+		case flag:
+			w.vals = append(w.vals, c.b)
+		default:
 			w.vals = append(w.vals, c.s)
 		}
 	}
@@ -310,7 +347,7 @@ func (w *xlsxWriter) row(r *Row) error {
 	return w.sw.SetRow(ref, w.vals)
 }
 
-func (w *xlsxWriter) close() error {
+func (w *xlsxWriter) close(string) error {
 	if w.f == nil {
 		return nil
 	}
