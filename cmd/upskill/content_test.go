@@ -139,7 +139,7 @@ func TestContentNewScaffoldLintsClean(t *testing.T) {
 }
 
 func TestContentImport(t *testing.T) {
-	env := testEnv(t)
+	env := migratedEnv(t)
 	dir := t.TempDir()
 	writeFiles(t, dir, goodModule("ai-basics", "AI Basics"))
 	writeFiles(t, dir, goodModule("ai-more", "AI More"))

@@ -35,6 +35,7 @@ func (e *env) serveCommand() *cobra.Command {
 				return err
 			}
 			defer a.Close()
+			fmt.Fprintf(e.stderr, "upskill: database %s\n", app.DatabaseName(cfg))
 			if err := a.Bootstrap(ctx, e.stderr, demo); err != nil {
 				return err
 			}
