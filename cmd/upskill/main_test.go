@@ -121,7 +121,7 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) (base 
 func TestServeEndToEnd(t *testing.T) {
 	base, _ := startServe(t, testEnv(t))
 	for path, want := range map[string]int{
-		"/healthz": 200, "/readyz": 200, "/metrics": 200, "/api/v1/openapi.yaml": 200, "/api/v1/nothing-here": 404,
+		"/healthz": 200, "/readyz": 200, "/metrics": 404, "/api/v1/openapi.yaml": 200, "/api/v1/nothing-here": 404,
 	} {
 		res, err := http.Get(base + path)
 		if err != nil {
