@@ -1,6 +1,6 @@
 // Package content owns the module format trainers write in Markdown: it
 // parses a module folder (on disk or uploaded through the API), validates it
-// against the format in shared/CONTENT-FORMAT.md, renders and sanitises its
+// against the format documented in content/README.md, renders and sanitises its
 // HTML once, and reports every problem with its file and line so a trainer
 // can fix them all in one pass.
 package content
