@@ -76,7 +76,7 @@ func (e *env) healthcheckCommand() *cobra.Command {
 				}
 				_, port, err := net.SplitHostPort(addr)
 				if err != nil {
-					return fmt.Errorf("invalid UPSKILL_ADDR: %v", err)
+					return fmt.Errorf("invalid UPSKILL_ADDR: %w", err)
 				}
 				url = "http://127.0.0.1:" + port + "/healthz"
 			}
@@ -88,7 +88,7 @@ func (e *env) healthcheckCommand() *cobra.Command {
 			}
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {
-				return fmt.Errorf("unhealthy: %v", err)
+				return fmt.Errorf("unhealthy: %w", err)
 			}
 			res.Body.Close()
 			if res.StatusCode != http.StatusOK {

@@ -55,7 +55,7 @@ func (e *env) usersCreateCommand() *cobra.Command {
 			if passwordStdin {
 				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
 				if err != nil && line == "" {
-					return fmt.Errorf("read the password from standard input: %v", err)
+					return fmt.Errorf("read the password from standard input: %w", err)
 				}
 				in.Password = strings.TrimRight(line, "\r\n")
 			}

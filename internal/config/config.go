@@ -184,7 +184,7 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 			v = f.Value.String()
 		}
 		if err := s.apply(&c, strings.TrimSpace(v)); err != nil {
-			return Config{}, fmt.Errorf("invalid %s (--%s): %v", s.env, s.flag, err)
+			return Config{}, fmt.Errorf("invalid %s (--%s): %w", s.env, s.flag, err)
 		}
 	}
 	if c.DatabaseURL == "" {
