@@ -142,9 +142,9 @@ func describeSQLite(t *testing.T, db *store.DB) schema {
 		out["table "+tb.Name] = fmt.Sprintf("checks=%d", len(checkWord.FindAllString(tb.SQL, -1)))
 		var cols []struct {
 			Name, Type string
-			NotNull    bool `gorm:"column:notnull"`
+			NotNull    bool    `gorm:"column:notnull"`
 			Default    *string `gorm:"column:dflt_value"`
-			PK         int `gorm:"column:pk"`
+			PK         int     `gorm:"column:pk"`
 		}
 		must(t, db.R.Raw(`SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?)`, tb.Name).Scan(&cols).Error)
 		pk := make([]string, len(cols))

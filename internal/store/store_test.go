@@ -9,9 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/upskill/upskill/internal/store"
 	"github.com/upskill/upskill/internal/store/storetest"
-	"gorm.io/gorm"
 )
 
 type auditRow struct {
