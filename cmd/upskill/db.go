@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/upskill/upskill/internal/app"
 	"github.com/upskill/upskill/internal/app/services"
 	"github.com/upskill/upskill/internal/config"
+	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/store"
 )
 
@@ -63,17 +66,32 @@ func (e *env) open(ctx context.Context, open opener, cfg config.Config, log *slo
 }
 
 // withServices opens the existing database and builds the domain services
-// exactly as serve does, with the published modules loaded.
+// exactly as serve does, with the published modules loaded. Commands sign
+// neither access tokens nor records, so they never read or create the key
+// files: the services get throwaway keys that exist only in memory.
 func (e *env) withServices(cmd *cobra.Command, fn func(ctx context.Context, s *services.Set) error) error {
 	return e.withDB(cmd, func(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB) error {
-		opt, err := app.ServiceOptions(cfg, log)
+		jwtKeys, err := throwawayKeys()
 		if err != nil {
 			return err
 		}
-		s, err := services.Open(ctx, db, opt)
+		recordKeys, err := throwawayKeys()
+		if err != nil {
+			return err
+		}
+		s, err := services.Open(ctx, db, services.Options{BaseURL: cfg.BaseURL, JWTKeys: jwtKeys, RecordKeys: recordKeys,
+			AccessTokenTTL: cfg.AccessTokenTTL, RefreshTokenTTL: cfg.RefreshTokenTTL, Log: log})
 		if err != nil {
 			return err
 		}
 		return fn(ctx, s)
 	})
+}
+
+func throwawayKeys() (*keys.Set, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return keys.NewSet(priv)
 }

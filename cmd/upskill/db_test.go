@@ -73,4 +73,10 @@ func TestCommandsNameTheirDatabase(t *testing.T) {
 			t.Fatalf("%v: exit %d, stdout %q, stderr %q", args, code, out, errs)
 		}
 	}
+	// Commands sign nothing, so they leave the signing keys to serve.
+	for _, key := range []string{"jwt-signing.pem", "record-signing.pem"} {
+		if _, err := os.Stat(filepath.Join(env("UPSKILL_DATA_DIR"), key)); !os.IsNotExist(err) {
+			t.Errorf("a command created %s (%v)", key, err)
+		}
+	}
 }
