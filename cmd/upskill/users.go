@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/upskill/upskill/internal/app"
+	"github.com/upskill/upskill/internal/app/services"
 	"github.com/upskill/upskill/internal/config"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/identity"
@@ -33,22 +33,12 @@ func (e *env) usersCommand() *cobra.Command {
 	return cmd
 }
 
-// withIdentity opens the database and the identity service for a command.
+// withIdentity opens the existing database and the identity service (wired
+// as serve wires it) for a command.
 func (e *env) withIdentity(cmd *cobra.Command, fn func(ctx context.Context, ids *identity.Service) error) error {
-	cfg, log, err := e.loadConfig(cmd)
-	if err != nil {
-		return err
-	}
-	db, err := app.OpenDB(cmd.Context(), cfg, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	ids, err := app.NewIdentity(db, cfg)
-	if err != nil {
-		return err
-	}
-	return fn(cmd.Context(), ids)
+	return e.withServices(cmd, func(ctx context.Context, s *services.Set) error {
+		return fn(ctx, s.Identity)
+	})
 }
 
 func (e *env) usersCreateCommand() *cobra.Command {

@@ -27,6 +27,9 @@ type Options struct {
 	TrustedProxies []string
 	MaxBodyBytes   int64
 	MetricsToken   string
+	// MetricsPublic serves /metrics to anyone. Without it, /metrics needs
+	// MetricsToken and is off (404) when no token is set.
+	MetricsPublic bool
 }
 
 // Deps are the domain services the handlers call.
