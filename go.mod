@@ -2,6 +2,14 @@ module github.com/upskill/upskill
 
 go 1.26.8
 
+// The web app's Node.js packages are not Go code: go vet, go test ./... and
+// golangci-lint never walk them.
+ignore (
+	./internal/web/ui/node_modules
+	./web/node_modules
+	./node_modules
+)
+
 require (
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/gin-gonic/gin v1.12.0

@@ -89,7 +89,7 @@ func loadtest(o options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	go a.Serve(ctx, ln)
+	go func() { _ = a.Serve(ctx, ln) }()
 	base := "http://" + ln.Addr().String()
 
 	tokens, err := seed(ctx, a, o.users)

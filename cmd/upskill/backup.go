@@ -39,7 +39,7 @@ func (e *env) backupCommand() *cobra.Command {
 			if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
 				return err
 			}
-			db, err := app.OpenDB(cmd.Context(), cfg, log)
+			db, err := e.openExisting(cmd.Context(), cfg, log)
 			if err != nil {
 				return err
 			}
@@ -47,7 +47,7 @@ func (e *env) backupCommand() *cobra.Command {
 			if err := backupSQLite(db, out); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "backed up %s to %s; keep %s and %s with it\n", cfg.DatabaseURL, out, cfg.JWTKeyFile, cfg.RecordKeyFile)
+			fmt.Fprintf(e.stdout, "backed up %s to %s; keep %s and %s with it\n", app.DatabaseName(cfg), out, cfg.JWTKeyFile, cfg.RecordKeyFile)
 			return nil
 		},
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/upskill/upskill/internal/app"
 	"github.com/upskill/upskill/internal/catalog"
 	"github.com/upskill/upskill/internal/config"
 	"github.com/upskill/upskill/internal/content"
@@ -124,7 +123,7 @@ func (e *env) contentImportCommand() *cobra.Command {
 			if dir == "" {
 				return usageError{errors.New("name the folder to import: upskill content import DIR")}
 			}
-			db, err := app.OpenDB(cmd.Context(), cfg, log)
+			db, err := e.openExisting(cmd.Context(), cfg, log)
 			if err != nil {
 				return err
 			}

@@ -191,7 +191,7 @@ func TestContentLintFolders(t *testing.T) {
 }
 
 func TestContentImport(t *testing.T) {
-	env := testEnv(t)
+	env := migratedEnv(t)
 	dir := t.TempDir()
 	writeFiles(t, dir, goodModule("ai-basics", "AI Basics"))
 	writeFiles(t, dir, goodModule("ai-more", "AI More"))

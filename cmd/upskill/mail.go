@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -8,8 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/upskill/upskill/internal/app"
-	"github.com/upskill/upskill/internal/assignments"
-	"github.com/upskill/upskill/internal/catalog"
+	"github.com/upskill/upskill/internal/app/services"
 	"github.com/upskill/upskill/internal/config"
 	"github.com/upskill/upskill/internal/mail"
 	"github.com/upskill/upskill/internal/notify"
@@ -74,45 +74,18 @@ func (e *env) remindersCommand() *cobra.Command {
 			if dryRun == send {
 				return usageError{errors.New("say --dry-run or --send")}
 			}
-			cfg, log, err := e.loadConfig(cmd)
+			cfg, _, err := e.loadConfig(cmd)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			if s, err := app.MailSettings(ctx, cfg); err != nil {
+			if s, err := app.MailSettings(cmd.Context(), cfg); err != nil {
 				return err
 			} else if s == nil && send {
 				return errors.New("no mail relay is configured (UPSKILL_SMTP_URL): digests queued now could never be sent")
 			}
-			db, err := app.OpenDB(ctx, cfg, log)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			cat := catalog.New(db, catalog.Options{Log: log})
-			if err := cat.Refresh(ctx); err != nil {
-				return err
-			}
-			svc := notify.New(db, assignments.CatalogOf(cat), notify.Options{RemindBeforeDue: cfg.RemindBeforeDue,
-				RemindBeforeExpiry: cfg.RemindBeforeExpiry, Location: cfg.Location, GiveUp: cfg.OutboxGiveUp})
-			now := time.Now()
-			digests, err := svc.Plan(ctx, now)
-			if err != nil {
-				return err
-			}
-			if dryRun {
-				for _, d := range digests {
-					fmt.Fprintln(e.stdout, d.Describe())
-				}
-				fmt.Fprintf(e.stdout, "%d digests for %s (dry run: nothing queued)\n", len(digests), svc.Day(now))
-				return nil
-			}
-			n, err := svc.Enqueue(ctx, now, digests)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "queued %d digests for %s (%d people already had today's)\n", n, svc.Day(now), len(digests)-n)
-			return nil
+			return e.withServices(cmd, func(ctx context.Context, set *services.Set) error {
+				return e.runReminders(ctx, set.Reminders, send)
+			})
 		},
 	}
 	run.Flags().BoolVar(&dryRun, "dry-run", false, "print the digests, queue nothing")
@@ -120,4 +93,25 @@ func (e *env) remindersCommand() *cobra.Command {
 	config.Bind(run.Flags())
 	cmd.AddCommand(run)
 	return cmd
+}
+
+func (e *env) runReminders(ctx context.Context, svc *notify.Service, send bool) error {
+	now := time.Now()
+	digests, err := svc.Plan(ctx, now)
+	if err != nil {
+		return err
+	}
+	if !send {
+		for _, d := range digests {
+			fmt.Fprintln(e.stdout, d.Describe())
+		}
+		fmt.Fprintf(e.stdout, "%d digests for %s (dry run: nothing queued)\n", len(digests), svc.Day(now))
+		return nil
+	}
+	n, err := svc.Enqueue(ctx, now, digests)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "queued %d digests for %s (%d people already had today's)\n", n, svc.Day(now), len(digests)-n)
+	return nil
 }

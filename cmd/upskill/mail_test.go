@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -41,7 +43,7 @@ func TestMailTestSendsThroughTheRelay(t *testing.T) {
 }
 
 func TestRemindersRun(t *testing.T) {
-	env := testEnv(t)
+	env := migratedEnv(t)
 	if code, out, errOut := runCLI(t, env, "reminders", "run", "--dry-run"); code != 0 || !strings.Contains(out, "0 digests for") {
 		t.Fatalf("dry run: %d %q %q", code, out, errOut)
 	}
@@ -50,6 +52,24 @@ func TestRemindersRun(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, env, "reminders", "run"); code != 2 {
 		t.Fatalf("neither flag: %d", code)
+	}
+}
+
+func TestUsersImportInvites(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "staff.csv")
+	if err := os.WriteFile(file, []byte("email,name,department,employee_id\nann@example.com,Ann,Brand,\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := migratedEnv(t)
+	if code, _, errOut := runCLI(t, env, "users", "import", "--invite", file); code == 0 || !strings.Contains(errOut, "mail relay") {
+		t.Fatalf("--invite without a relay: %d %q", code, errOut)
+	}
+	smtpd := mailtest.Start(t)
+	env = migratedEnv(t, "UPSKILL_SMTP_URL", fmt.Sprintf("smtp://127.0.0.1:%d?tls=none", smtpd.Port),
+		"UPSKILL_MAIL_FROM", "Training <training@example.com>")
+	if code, out, errOut := runCLI(t, env, "users", "import", "--invite", file); code != 0 || !strings.Contains(out, "invited 1") {
+		t.Fatalf("--invite: %d %q %q", code, out, errOut)
 	}
 }
 

@@ -121,7 +121,7 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) (base 
 func TestServeEndToEnd(t *testing.T) {
 	base, _ := startServe(t, testEnv(t))
 	for path, want := range map[string]int{
-		"/healthz": 200, "/readyz": 200, "/metrics": 200, "/api/v1/openapi.yaml": 200, "/api/v1/nothing-here": 404,
+		"/healthz": 200, "/readyz": 200, "/metrics": 404, "/api/v1/openapi.yaml": 200, "/api/v1/nothing-here": 404,
 	} {
 		res, err := http.Get(base + path)
 		if err != nil {
@@ -203,7 +203,7 @@ func TestConfiguredAdminAndDemoAccounts(t *testing.T) {
 }
 
 func TestUsersCommands(t *testing.T) {
-	env := testEnv(t)
+	env := migratedEnv(t)
 	var out, errb bytes.Buffer
 	code := runWithInput(context.Background(), []string{"users", "create", "--email", "hr@example.com", "--name", "Hana HR",
 		"--role", "hr", "--role", "learner", "--password-stdin"}, env, strings.NewReader("a long enough passphrase\n"), &out, &errb)
@@ -245,7 +245,7 @@ func newGet(url, token string) (*http.Request, error) {
 // A backup taken while the data is live opens on its own and holds the
 // users, with owner-only permissions.
 func TestBackup(t *testing.T) {
-	env := testEnv(t)
+	env := migratedEnv(t)
 	if code, _, errs := runCLI(t, env, "users", "create", "--email", "kept@example.com", "--name", "Kept"); code != 0 {
 		t.Fatalf("create: %s", errs)
 	}

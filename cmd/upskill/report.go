@@ -1,14 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/upskill/upskill/internal/app"
-	"github.com/upskill/upskill/internal/assignments"
-	"github.com/upskill/upskill/internal/catalog"
+	"github.com/upskill/upskill/internal/app/services"
 	"github.com/upskill/upskill/internal/config"
 	"github.com/upskill/upskill/internal/reports"
 )
@@ -36,32 +35,18 @@ func (e *env) reportCompletionsCommand() *cobra.Command {
 		Short: "Write the completions report (one row per user and module assigned or started) to standard output",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, log, err := e.loadConfig(cmd)
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			db, err := app.OpenDB(ctx, cfg, log)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			// The modules published so far, as the server would serve them.
-			cat := catalog.New(db, catalog.Options{Log: log})
-			if err := cat.Refresh(ctx); err != nil {
-				return err
-			}
-			svc := reports.New(db, reports.Options{Catalog: assignments.CatalogOf(cat), Log: log})
-			q, format, err := svc.ParseParams(p)
-			if err != nil {
-				return usageError{cliError(err)}
-			}
-			n, err := svc.ExportCompletions(ctx, "", q, format, e.stdout, nil)
-			if err != nil {
-				return fmt.Errorf("completions report (after %d rows): %w", n, err)
-			}
-			log.Info("completions report written", "rows", n, "format", string(format))
-			return nil
+			return e.withServices(cmd, func(ctx context.Context, s *services.Set) error {
+				q, format, err := s.Reports.ParseParams(p)
+				if err != nil {
+					return usageError{cliError(err)}
+				}
+				n, err := s.Reports.ExportCompletions(ctx, "", q, format, e.stdout, nil)
+				if err != nil {
+					return fmt.Errorf("completions report (after %d rows): %w", n, err)
+				}
+				fmt.Fprintf(e.stderr, "upskill: wrote %d report rows (%s)\n", n, format)
+				return nil
+			})
 		},
 	}
 	config.Bind(cmd.Flags())

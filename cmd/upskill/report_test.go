@@ -28,7 +28,7 @@ func openData(t *testing.T, getenv func(string) string) *store.DB {
 }
 
 func TestReportCompletionsCommand(t *testing.T) {
-	env := testEnv(t)
+	env := migratedEnv(t)
 	dir := t.TempDir()
 	writeFiles(t, dir, goodModule("ai-basics", "AI Basics"))
 	if code, out, errs := runCLI(t, env, "content", "import", dir); code != 0 {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/upskill/upskill/internal/app"
 	"github.com/upskill/upskill/internal/config"
+	"github.com/upskill/upskill/internal/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -106,24 +107,17 @@ func (e *env) loadConfig(cmd *cobra.Command) (config.Config, *slog.Logger, error
 func (e *env) migrateCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "migrate",
-		Short: "Apply pending database migrations and exit",
+		Short: "Apply pending database migrations and exit (creates the database when there is none)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, log, err := e.loadConfig(cmd)
-			if err != nil {
-				return err
-			}
-			db, err := app.OpenDB(cmd.Context(), cfg, log)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			cur, _, err := db.SchemaVersion(cmd.Context())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "schema version %d\n", cur)
-			return nil
+			return e.withNewDB(cmd, func(ctx context.Context, _ config.Config, db *store.DB) error {
+				cur, _, err := db.SchemaVersion(ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "schema version %d\n", cur)
+				return nil
+			})
 		},
 	}
 	config.Bind(cmd.Flags())

@@ -43,6 +43,7 @@ func (e *env) serveCommand() *cobra.Command {
 				return err
 			}
 			defer a.Close()
+			fmt.Fprintf(e.stderr, "upskill: database %s\n", app.DatabaseName(cfg))
 			if err := a.Bootstrap(ctx, e.stderr, demo); err != nil {
 				return err
 			}
@@ -79,7 +80,7 @@ func (e *env) healthcheckCommand() *cobra.Command {
 				}
 				_, port, err := net.SplitHostPort(addr)
 				if err != nil {
-					return fmt.Errorf("invalid UPSKILL_ADDR: %v", err)
+					return fmt.Errorf("invalid UPSKILL_ADDR: %w", err)
 				}
 				url = "http://127.0.0.1:" + port + "/healthz"
 			}
@@ -91,7 +92,7 @@ func (e *env) healthcheckCommand() *cobra.Command {
 			}
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {
-				return fmt.Errorf("unhealthy: %v", err)
+				return fmt.Errorf("unhealthy: %w", err)
 			}
 			res.Body.Close()
 			if res.StatusCode != http.StatusOK {

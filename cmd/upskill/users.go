@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/upskill/upskill/internal/app"
+	"github.com/upskill/upskill/internal/app/services"
 	"github.com/upskill/upskill/internal/config"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/identity"
@@ -33,22 +33,12 @@ func (e *env) usersCommand() *cobra.Command {
 	return cmd
 }
 
-// withIdentity opens the database and the identity service for a command.
+// withIdentity opens the existing database and the identity service (wired
+// as serve wires it) for a command.
 func (e *env) withIdentity(cmd *cobra.Command, fn func(ctx context.Context, ids *identity.Service) error) error {
-	cfg, log, err := e.loadConfig(cmd)
-	if err != nil {
-		return err
-	}
-	db, err := app.OpenDB(cmd.Context(), cfg, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	ids, err := app.NewIdentity(db, cfg)
-	if err != nil {
-		return err
-	}
-	return fn(cmd.Context(), ids)
+	return e.withServices(cmd, func(ctx context.Context, s *services.Set) error {
+		return fn(ctx, s.Identity)
+	})
 }
 
 func (e *env) usersCreateCommand() *cobra.Command {
@@ -137,6 +127,7 @@ func (e *env) usersSetPasswordCommand() *cobra.Command {
 }
 
 func (e *env) usersImportCommand() *cobra.Command {
+	var invite bool
 	cmd := &cobra.Command{
 		Use:   "import FILE.csv",
 		Short: "Create or update users from a CSV file (email,name,department,employee_id[,roles]; other columns ignored; comma, semicolon or tab); all or nothing",
@@ -153,11 +144,14 @@ func (e *env) usersImportCommand() *cobra.Command {
 			}
 			defer f.Close()
 			return e.withIdentity(cmd, func(ctx context.Context, ids *identity.Service) error {
-				res, err := ids.ImportCSV(ctx, cliAdmin, f)
+				res, err := ids.ImportCSVWith(ctx, cliAdmin, f, identity.ImportOptions{Invite: invite})
 				if err != nil {
 					return cliError(err)
 				}
 				fmt.Fprintf(e.stdout, "created %d, updated %d, unchanged %d\n", res.Created, res.Updated, res.Unchanged)
+				if invite {
+					fmt.Fprintf(e.stdout, "invited %d (the running server sends the mail)\n", res.Invited)
+				}
 				if len(res.IgnoredColumns) > 0 {
 					fmt.Fprintf(e.stdout, "ignored columns: %s\n", strings.Join(res.IgnoredColumns, ", "))
 				}
@@ -165,6 +159,7 @@ func (e *env) usersImportCommand() *cobra.Command {
 			})
 		},
 	}
+	cmd.Flags().BoolVar(&invite, "invite", false, "invite everyone the import creates by mail (needs UPSKILL_SMTP_URL)")
 	config.Bind(cmd.Flags())
 	return cmd
 }

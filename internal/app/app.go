@@ -15,17 +15,12 @@ import (
 	"os"
 	"time"
 
-	"github.com/upskill/upskill/internal/assignments"
-	"github.com/upskill/upskill/internal/catalog"
+	"github.com/upskill/upskill/internal/app/services"
 	"github.com/upskill/upskill/internal/config"
 	"github.com/upskill/upskill/internal/httpapi"
-	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/keys"
-	"github.com/upskill/upskill/internal/learning"
 	"github.com/upskill/upskill/internal/notify"
 	"github.com/upskill/upskill/internal/outbox"
-	"github.com/upskill/upskill/internal/records"
-	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
 )
 
@@ -36,17 +31,12 @@ type App struct {
 	DB     *store.DB
 	HTTP   *httpapi.Server
 
-	Identity   *identity.Service
-	Catalog    *catalog.Service
-	Learning   *learning.Service
+	// Set holds the domain services (Identity, Catalog, Learning,
+	// Assignments, Reports), built once by package services.
+	*services.Set
 	RecordKeys *keys.Set
-	// Assignments and Reports serve HR.
-	Assignments *assignments.Service
-	Reports     *reports.Service
 	// Outbox delivers what the domain enqueued (mail); it runs in Serve.
 	Outbox *outbox.Dispatcher
-	// Reminders plans the daily digests; its scheduler runs in Serve.
-	Reminders *notify.Service
 	// Handler is what Serve answers with; Open sets it to HTTP.Handler().
 	Handler http.Handler
 	// stopBackground ends background work (catalog refresh) before Close
@@ -72,27 +62,6 @@ func NewLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-// OpenDB opens and migrates the configured database, creating the data
-// directory first.
-func OpenDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.DB, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data dir: %w", err)
-	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{})
-	if err != nil {
-		return nil, err
-	}
-	n, err := db.Migrate(ctx)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	if n > 0 {
-		log.Info("database migrated", "applied", n)
-	}
-	return db, nil
-}
-
 // Open builds the whole application.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
 	db, err := OpenDB(ctx, cfg, log)
@@ -111,28 +80,16 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 // build creates the domain services and the HTTP server.
 func (a *App) build(ctx context.Context) error {
 	cfg := a.Config
-	var err error
-	a.RecordKeys, err = loadKeySet(cfg.RecordKeyFile, cfg.RecordOldKeys)
+	opt, err := ServiceOptions(cfg, a.Log)
 	if err != nil {
-		return fmt.Errorf("record keys: %w", err)
-	}
-	if a.Identity, err = NewIdentity(a.DB, cfg); err != nil {
 		return err
 	}
+	a.RecordKeys = opt.RecordKeys
+	a.Set = services.New(a.DB, opt)
 	if err := a.openCatalog(ctx); err != nil {
 		return err
 	}
-	a.Learning = learning.New(a.DB, learning.Options{
-		Catalog: learning.CatalogOf(a.Catalog),
-		Signer:  &records.Signer{Keys: a.RecordKeys, Issuer: cfg.BaseURL},
-		Log:     a.Log,
-	})
-	a.Assignments = assignments.New(a.DB, assignments.Options{Catalog: assignments.CatalogOf(a.Catalog), Log: a.Log})
-	a.Reports = reports.New(a.DB, reports.Options{Catalog: assignments.CatalogOf(a.Catalog), Log: a.Log})
 	a.Outbox = outbox.NewDispatcher(a.DB, outbox.Options{Log: a.Log, BaseBackoff: cfg.OutboxRetryBase})
-	a.Reminders = notify.New(a.DB, assignments.CatalogOf(a.Catalog), notify.Options{
-		RemindBeforeDue: cfg.RemindBeforeDue, RemindBeforeExpiry: cfg.RemindBeforeExpiry,
-		Location: cfg.Location, GiveUp: cfg.OutboxGiveUp})
 	if err := a.wireMail(ctx); err != nil {
 		return err
 	}
@@ -143,10 +100,40 @@ func (a *App) build(ctx context.Context) error {
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		MetricsToken:   cfg.MetricsToken,
 		OutboxGiveUp:   cfg.OutboxGiveUp,
+		MetricsPublic:  cfg.MetricsPublic,
 	}, httpapi.Deps{DB: a.DB, Log: a.Log, Identity: a.Identity, RecordKeys: a.RecordKeys,
 		Catalog: a.Catalog, Learning: a.Learning, Assignments: a.Assignments, Reports: a.Reports,
 		Outbox: a.Outbox, Reminders: a.Reminders})
 	return err
+}
+
+// ServiceOptions reads the signing keys (creating them on first use) and
+// returns what package services needs from cfg.
+func ServiceOptions(cfg config.Config, log *slog.Logger) (services.Options, error) {
+	jwtKeys, err := loadKeySet(cfg.JWTKeyFile, cfg.JWTVerifyKeys)
+	if err != nil {
+		return services.Options{}, fmt.Errorf("access-token keys: %w", err)
+	}
+	recordKeys, err := loadKeySet(cfg.RecordKeyFile, cfg.RecordOldKeys)
+	if err != nil {
+		return services.Options{}, fmt.Errorf("record keys: %w", err)
+	}
+	return services.Options{
+		BaseURL:         cfg.BaseURL,
+		JWTKeys:         jwtKeys,
+		RecordKeys:      recordKeys,
+		AccessTokenTTL:  cfg.AccessTokenTTL,
+		RefreshTokenTTL: cfg.RefreshTokenTTL,
+		RefreshMaxAge:   cfg.RefreshMaxAge,
+		Log:             log,
+		Reminders:       ReminderOptions(cfg),
+	}, nil
+}
+
+// ReminderOptions are the daily digests' settings from cfg.
+func ReminderOptions(cfg config.Config) notify.Options {
+	return notify.Options{RemindBeforeDue: cfg.RemindBeforeDue, RemindBeforeExpiry: cfg.RemindBeforeExpiry,
+		Location: cfg.Location, GiveUp: cfg.OutboxGiveUp}
 }
 
 // loadKeySet reads (or on first start creates) the signing key and any
@@ -206,8 +193,8 @@ func (a *App) Bootstrap(ctx context.Context, w io.Writer, demo bool) error {
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: a.Config.ReadHeaderTimeout,
+		ReadTimeout:       a.Config.ReadTimeout,
 		WriteTimeout:      10 * time.Minute, // large report exports stream for a while
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
 	"github.com/upskill/upskill/internal/config"
 )
 
@@ -81,7 +82,8 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	if err := <-served; err != nil {
 		t.Fatalf("Serve returned %v", err)
 	}
-	if _, err := http.Get(url); err == nil {
+	if res, err := http.Get(url); err == nil {
+		res.Body.Close()
 		t.Fatal("server still accepts connections after shutdown")
 	}
 }

@@ -15,7 +15,6 @@ const catalogRefresh = 30 * time.Second
 // problems never stop the start: they are logged, and the modules already
 // published stay served.
 func (a *App) openCatalog(ctx context.Context) error {
-	a.Catalog = catalog.New(a.DB, catalog.Options{Log: a.Log})
 	if err := a.Catalog.Refresh(ctx); err != nil {
 		return err
 	}

@@ -3,13 +3,13 @@ package assignments
 import (
 	"context"
 	"fmt"
-	"github.com/upskill/upskill/internal/clock"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/upskill/upskill/internal/audit"
+	"github.com/upskill/upskill/internal/clock"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/page"

@@ -58,6 +58,14 @@ type Config struct {
 	Location           *time.Location
 	RemindBeforeDue    time.Duration
 	RemindBeforeExpiry time.Duration
+	// MetricsPublic serves /metrics without a token; by default /metrics
+	// needs MetricsToken and is off when no token is set.
+	MetricsPublic bool
+	// ReadHeaderTimeout bounds how long a client may take to send a
+	// request's headers; ReadTimeout the whole request, body included, so
+	// a trickled body ends.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
 }
 
 // setting describes one configuration value: its flag, its variable, its
@@ -205,6 +213,9 @@ var settings = []setting{
 		c.RecordOldKeys = splitList(v)
 		return nil
 	}},
+	{"metrics-public", "UPSKILL_METRICS_PUBLIC", "false", "serve /metrics without a token (only on a listener nobody else reaches)", boolean(func(c *Config, b bool) { c.MetricsPublic = b })},
+	{"read-header-timeout", "UPSKILL_READ_HEADER_TIMEOUT", "10s", "how long a client may take to send a request's headers", duration(func(c *Config, d time.Duration) { c.ReadHeaderTimeout = d })},
+	{"read-timeout", "UPSKILL_READ_TIMEOUT", "60s", "how long a client may take to send a whole request, body included", duration(func(c *Config, d time.Duration) { c.ReadTimeout = d })},
 }
 
 // Bind registers every setting as a flag on fs.
@@ -227,7 +238,7 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 			v = f.Value.String()
 		}
 		if err := s.apply(&c, strings.TrimSpace(v)); err != nil {
-			return Config{}, fmt.Errorf("invalid %s (--%s): %v", s.env, s.flag, err)
+			return Config{}, fmt.Errorf("invalid %s (--%s): %w", s.env, s.flag, err)
 		}
 	}
 	if c.DatabaseURL == "" {
@@ -263,6 +274,8 @@ func (c Config) LogAttrs() []any {
 		"jwt_key_file", c.JWTKeyFile,
 		"record_key_file", c.RecordKeyFile, "admin_email", c.AdminEmail,
 		"admin_password_set", c.AdminPassword != "",
+		"metrics_public", c.MetricsPublic, "read_header_timeout", c.ReadHeaderTimeout.String(),
+		"read_timeout", c.ReadTimeout.String(),
 	}
 }
 
@@ -332,6 +345,17 @@ func oneOf(set func(*Config, string), allowed ...string) func(*Config, string) e
 			}
 		}
 		return fmt.Errorf("want one of %s", strings.Join(allowed, ", "))
+	}
+}
+
+func boolean(set func(*Config, bool)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false")
+		}
+		set(c, b)
+		return nil
 	}
 }
 

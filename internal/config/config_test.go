@@ -1,8 +1,10 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -62,6 +64,39 @@ func TestAddrPortChecked(t *testing.T) {
 	for _, bad := range []string{":99999", "127.0.0.1:", ":-1", "nonsense"} {
 		if _, err := load(t, map[string]string{"UPSKILL_ADDR": bad}); err == nil || !strings.Contains(err.Error(), "UPSKILL_ADDR") {
 			t.Errorf("%q: err %v, want one naming UPSKILL_ADDR", bad, err)
+		}
+	}
+}
+
+// /metrics needs its token unless made public on purpose, and requests
+// have read timeouts short enough that a trickled body ends.
+func TestMetricsAndTimeoutDefaults(t *testing.T) {
+	c, err := load(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsPublic || c.ReadHeaderTimeout != 10*time.Second || c.ReadTimeout != time.Minute {
+		t.Fatalf("defaults: public %v, header %s, read %s", c.MetricsPublic, c.ReadHeaderTimeout, c.ReadTimeout)
+	}
+	c, err = load(t, map[string]string{"UPSKILL_METRICS_PUBLIC": "true", "UPSKILL_READ_TIMEOUT": "5m"})
+	if err != nil || !c.MetricsPublic || c.ReadTimeout != 5*time.Minute {
+		t.Fatalf("set: %+v %v", c, err)
+	}
+	if _, err := load(t, map[string]string{"UPSKILL_METRICS_PUBLIC": "sometimes"}); err == nil || !strings.Contains(err.Error(), "UPSKILL_METRICS_PUBLIC") {
+		t.Fatalf("bad boolean: %v", err)
+	}
+}
+
+// Every setting has its line in the README's configuration table.
+func TestEverySettingIsInTheREADME(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		row := "| `" + s.env + "` | `--" + s.flag + "` |"
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README.md lacks the row %q", row)
 		}
 	}
 }

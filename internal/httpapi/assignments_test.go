@@ -138,7 +138,7 @@ func TestAssignmentsAPI(t *testing.T) {
 		}
 
 		e.clock.Advance(8 * 24 * time.Hour)
-		hrC, annC, catC = as(hrUser), as(ann), as(cat)
+		hrC, catC = as(hrUser), as(cat)
 		overdue := listAssignments(t, hrC, "?overdue=true")
 		if len(overdue) != 2 || overdue[0].UserID == ann.ID || overdue[1].UserID == ann.ID {
 			t.Errorf("overdue = %+v", overdue)

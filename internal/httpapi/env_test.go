@@ -5,21 +5,16 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
-	"github.com/upskill/upskill/internal/clock"
 	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/upskill/upskill/internal/apitest"
-	"github.com/upskill/upskill/internal/assignments"
-	"github.com/upskill/upskill/internal/catalog"
+	"github.com/upskill/upskill/internal/app/services"
+	"github.com/upskill/upskill/internal/clock"
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/keys"
-	"github.com/upskill/upskill/internal/learning"
-	"github.com/upskill/upskill/internal/notify"
-	"github.com/upskill/upskill/internal/records"
-	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
 	"github.com/upskill/upskill/internal/store/storetest"
 )
@@ -67,28 +62,15 @@ func newTestEnvWith(t *testing.T, db *store.DB, tune func(*identity.Options)) *t
 	}
 	recSet, _ := keys.NewSet(recKey)
 	clk := clock.At(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	idOpt := identity.Options{
-		Tokens: &identity.TokenIssuer{Keys: jwtSet, Issuer: testBaseURL, Audience: identity.Audience,
-			TTL: 15 * time.Minute, Now: clk.Now},
-		Params: cheapParams,
-		Now:    clk.Now,
-	}
-	if tune != nil {
-		tune(&idOpt)
-	}
-	ids := identity.New(db, idOpt)
 	logs := &apitest.SyncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
-	cat := catalog.New(db, catalog.Options{})
-	asg := assignments.New(db, assignments.Options{Catalog: assignments.CatalogOf(cat), Now: clk.Now, Log: log})
-	ids.OnMembership = asg.ApplyRules
+	// The services wired as serve wires them, with the test clock.
+	set := services.New(db, services.Options{BaseURL: testBaseURL, JWTKeys: jwtSet, RecordKeys: recSet,
+		Params: cheapParams, Now: clk.Now, Log: log, TuneIdentity: tune})
+	ids := set.Identity
 	srv, err := New(Options{BaseURL: testBaseURL}, Deps{DB: db, Log: log,
-		Identity: ids, RecordKeys: recSet, Catalog: cat,
-		Learning: learning.New(db, learning.Options{Catalog: learning.CatalogOf(cat),
-			Signer: &records.Signer{Keys: recSet, Issuer: testBaseURL}, Now: clk.Now, Log: log}),
-		Assignments: asg,
-		Reports:     reports.New(db, reports.Options{Catalog: assignments.CatalogOf(cat), Now: clk.Now, Log: log}),
-		Reminders:   notify.New(db, assignments.CatalogOf(cat), notify.Options{})})
+		Identity: ids, RecordKeys: recSet, Catalog: set.Catalog, Learning: set.Learning,
+		Assignments: set.Assignments, Reports: set.Reports, Reminders: set.Reminders})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,7 @@ func raw(t *testing.T, s *Server, req *http.Request) *httptest.ResponseRecorder 
 }
 
 func TestOperationsRoutes(t *testing.T) {
-	s, _ := newFoundationServer(t, Options{})
+	s, _ := newFoundationServer(t, Options{MetricsPublic: true})
 	c := apitest.NewClient(t, s.Handler())
 	if got := c.Get("/healthz").Want(t, 200).Map(t); got["status"] != "ok" {
 		t.Fatalf("healthz = %v", got)
@@ -89,6 +89,20 @@ func TestReadyzWhenDatabaseIsDown(t *testing.T) {
 	s.DB.Close()
 	c.Get("/readyz").Want(t, http.StatusServiceUnavailable)
 	c.Get("/healthz").Want(t, http.StatusOK)
+}
+
+// Without a token and without UPSKILL_METRICS_PUBLIC, /metrics is off: a
+// process behind a proxy on the same host publishes nothing by accident.
+func TestMetricsOffByDefault(t *testing.T) {
+	s, _ := newFoundationServer(t, Options{})
+	c := apitest.NewClient(t, s.Handler())
+	res := c.Get("/metrics").Want(t, http.StatusNotFound)
+	if body := string(res.Body); !strings.Contains(body, "UPSKILL_METRICS_TOKEN") || strings.Contains(body, "go_goroutines") {
+		t.Fatalf("metrics when off: %s", body)
+	}
+	// A token still wins over public: both set means the token is needed.
+	s, _ = newFoundationServer(t, Options{MetricsToken: "s3cret-metrics", MetricsPublic: true})
+	apitest.NewClient(t, s.Handler()).Get("/metrics").Want(t, http.StatusUnauthorized)
 }
 
 func TestMetricsToken(t *testing.T) {

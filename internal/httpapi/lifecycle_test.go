@@ -60,10 +60,12 @@ func TestArchiveModuleAPI(t *testing.T) {
 			t.Fatalf("unarchive answered %v", got)
 		}
 		learner.Get("/api/v1/modules/fair-ai").Want(t, http.StatusOK)
-		audit := adminC.Get("/api/v1/audit?target=fair-ai").Want(t, http.StatusOK).Map(t)["items"].([]any)
+		audit := adminC.Get("/api/v1/audit?limit=500").Want(t, http.StatusOK).Map(t)["items"].([]any)
 		actions := map[string]bool{}
 		for _, it := range audit {
-			actions[it.(map[string]any)["action"].(string)] = true
+			if ev := it.(map[string]any); ev["target"] == "fair-ai" {
+				actions[ev["action"].(string)] = true
+			}
 		}
 		if !actions["module.archived"] || !actions["module.unarchived"] {
 			t.Errorf("audit actions %v", actions)

@@ -66,10 +66,16 @@ func methodLabel(m string) string {
 	return "OTHER"
 }
 
-// handler serves the registry; with a token configured it asks for it.
-func (m *metrics) handler(token string) gin.HandlerFunc {
+// handler serves the metrics: with the bearer token when one is set, to
+// anyone when public, and otherwise not at all, so that a process behind a
+// proxy on the same host does not publish its internals by accident.
+func (m *metrics) handler(token string, public bool) gin.HandlerFunc {
 	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return func(c *gin.Context) {
+		if token == "" && !public {
+			fail(c, fault.New(fault.NotFound, "metrics are off: set UPSKILL_METRICS_TOKEN to serve them with a bearer token"))
+			return
+		}
 		if token != "" {
 			got, ok := bearerToken(c)
 			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {

@@ -192,7 +192,7 @@ func (r repeatReader) Read(p []byte) (int, error) {
 
 // Arbitrary request methods do not each make a new metrics series.
 func TestMetricsMethodLabelIsBounded(t *testing.T) {
-	s, _ := newFoundationServer(t, Options{})
+	s, _ := newFoundationServer(t, Options{MetricsPublic: true})
 	for i := range 3 {
 		raw(t, s, httptest.NewRequest(fmt.Sprintf("BOGUS%d", i), "/healthz", nil))
 	}

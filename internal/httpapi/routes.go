@@ -21,7 +21,7 @@ func (s *Server) routeTable() []Route {
 		// Operations
 		{Method: http.MethodGet, Path: "/healthz", Access: public, handle: s.healthz},
 		{Method: http.MethodGet, Path: "/readyz", Access: public, handle: s.readyz},
-		{Method: http.MethodGet, Path: "/metrics", Access: public, handle: s.metrics.handler(s.opt.MetricsToken)},
+		{Method: http.MethodGet, Path: "/metrics", Access: public, handle: s.metrics.handler(s.opt.MetricsToken, s.opt.MetricsPublic)},
 		{Method: http.MethodGet, Path: "/api/v1/openapi.yaml", Access: public, handle: s.openapi},
 		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Access: public, handle: s.jwks},
 

@@ -32,6 +32,9 @@ type Options struct {
 	MetricsToken   string
 	// OutboxGiveUp is how long a delivery an admin retries has to succeed.
 	OutboxGiveUp time.Duration
+	// MetricsPublic serves /metrics to anyone. Without it, /metrics needs
+	// MetricsToken and is off (404) when no token is set.
+	MetricsPublic bool
 }
 
 // Deps are the domain services the handlers call.

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -406,3 +407,6 @@ func lowerAll(ss []string) []string {
 // resetAccount names an email's reset requests in the throttle, apart from
 // its sign-ins, so asking for resets never locks the account's sign-in.
 func resetAccount(email string) string { return "reset|" + email }
+
+// describe names a person in a message: "Ann Lee <ann@example.com>".
+func describe(u User) string { return fmt.Sprintf("%s <%s>", u.Name, u.Email) }

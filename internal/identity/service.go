@@ -3,7 +3,6 @@ package identity
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -174,5 +173,3 @@ func (s *Service) GetUser(ctx context.Context, id string) (User, error) {
 	}
 	return u, nil
 }
-
-func describe(u User) string { return fmt.Sprintf("%s <%s>", u.Name, u.Email) }

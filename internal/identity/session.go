@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"errors"
 	"math"
 	"time"
 
@@ -150,10 +149,6 @@ func minTime(a, b time.Time) time.Time {
 }
 
 var errBadRefresh = fault.New(fault.Unauthorized, "the refresh token is not valid")
-
-// errReused carries the reuse out of the transaction so the revocation it
-// made is committed before the caller is refused.
-var errReused = errors.New("refresh token reused")
 
 // Refresh spends a refresh token and returns a new pair in the same
 // family. Presenting a spent token revokes the whole family.

@@ -2,7 +2,6 @@ package learning_test
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 
@@ -141,8 +140,12 @@ func TestRacingCompletionsIssueOneRecord(t *testing.T) {
 			}
 			var secs int64
 			db.R.Table("lesson_progress").Select("SUM(seconds_spent)").Where("user_id = ?", u).Scan(&secs)
-			if secs != 40 {
-				t.Fatal(fmt.Sprintf("round %d: %d seconds recorded, want 40", round, secs))
+			// Each lesson's first call counts its 5 s; the racing second call
+			// at the same instant adds nothing, since time counts only as it
+			// passes (the calls queue on the enrolment row, so both
+			// databases agree).
+			if secs != 20 {
+				t.Fatalf("round %d: %d seconds recorded, want 20", round, secs)
 			}
 		}
 	})

@@ -23,8 +23,28 @@ const (
 	Expired    = "expired"     // the latest record (not revoked) has expired
 )
 
-// MaxSecondsPerCall bounds the time one progress call may add: a day.
+// MaxSecondsPerCall bounds the seconds_spent one progress call may report:
+// a day.
 const MaxSecondsPerCall = 86400
+
+// LessonTimeFactor bounds the time counted on one lesson: at most this many
+// times the lesson's estimated reading time.
+const LessonTimeFactor = 4
+
+// countedSeconds is how much of a reported seconds_spent counts towards
+// the learner's time on a lesson, so that learning hours stay plausible
+// whatever a client reports: never more than the wall time since the
+// learner's previous progress call on the lesson, and never more, in total,
+// than LessonTimeFactor times the lesson's estimated minutes. The total cap
+// is applied again in the upsert, so concurrent calls cannot pass it.
+func countedSeconds(reported int, capSeconds int64, prev *lessonProgress, now time.Time) int64 {
+	n := min(int64(reported), capSeconds)
+	if prev != nil {
+		since := int64(now.Sub(prev.UpdatedAt) / time.Second)
+		n = max(0, min(n, since, capSeconds-prev.SecondsSpent))
+	}
+	return n
+}
 
 // ModuleProgress is where a learner stands with a module, measured against
 // its current revision. Quiz figures cover the current certification
@@ -66,9 +86,11 @@ func (s *Service) RecordProgress(ctx context.Context, userID, slug, lesson strin
 	if err != nil {
 		return ModuleProgress{}, err
 	}
-	if !slices.ContainsFunc(m.Lessons, func(l content.Lesson) bool { return l.Slug == lesson }) {
+	i := slices.IndexFunc(m.Lessons, func(l content.Lesson) bool { return l.Slug == lesson })
+	if i < 0 {
 		return ModuleProgress{}, fault.New(fault.NotFound, "module %q has no lesson %q", slug, lesson)
 	}
+	capSeconds := int64(max(1, m.Lessons[i].Minutes)) * 60 * LessonTimeFactor
 	var (
 		out    ModuleProgress
 		issued *Record
@@ -82,14 +104,27 @@ func (s *Service) RecordProgress(ctx context.Context, userID, slug, lesson strin
 		if err := enrol(tx, userID, slug, rev, now); err != nil {
 			return err
 		}
-		lp := lessonProgress{UserID: userID, Module: slug, Lesson: lesson, SecondsSpent: int64(u.SecondsSpent), UpdatedAt: now}
+		var prev *lessonProgress
+		if u.SecondsSpent > 0 {
+			var rows []lessonProgress
+			if err := tx.Where("user_id = ? AND module = ? AND lesson = ?", userID, slug, lesson).Limit(1).Find(&rows).Error; err != nil {
+				return err
+			}
+			if len(rows) == 1 {
+				prev = &rows[0]
+			}
+		}
+		lp := lessonProgress{UserID: userID, Module: slug, Lesson: lesson,
+			SecondsSpent: countedSeconds(u.SecondsSpent, capSeconds, prev, now), UpdatedAt: now}
 		if u.Completed {
 			lp.CompletedAt = &now
 		}
 		err := tx.Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "user_id"}, {Name: "module"}, {Name: "lesson"}},
 			DoUpdates: clause.Set{
-				{Column: clause.Column{Name: "seconds_spent"}, Value: gorm.Expr("lesson_progress.seconds_spent + excluded.seconds_spent")},
+				{Column: clause.Column{Name: "seconds_spent"}, Value: gorm.Expr(
+					"CASE WHEN lesson_progress.seconds_spent + excluded.seconds_spent > ? THEN ? "+
+						"ELSE lesson_progress.seconds_spent + excluded.seconds_spent END", capSeconds, capSeconds)},
 				{Column: clause.Column{Name: "completed_at"}, Value: gorm.Expr("COALESCE(lesson_progress.completed_at, excluded.completed_at)")},
 				{Column: clause.Column{Name: "updated_at"}, Value: gorm.Expr("excluded.updated_at")},
 			},

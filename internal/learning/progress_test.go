@@ -29,6 +29,7 @@ func TestProgressWithoutQuizIssuesRecordOnLastLesson(t *testing.T) {
 		if err != nil || p.Status != learning.NotStarted {
 			t.Fatalf("time only = %+v, %v", p, err)
 		}
+		e.clock.Advance(2 * time.Minute) // time counts only as it passes
 		p, err = e.svc.RecordProgress(ctx, u, "ai-basics", "intro", learning.ProgressUpdate{Completed: true, SecondsSpent: 90})
 		if err != nil || p.Status != learning.InProgress || p.LessonsCompleted != 1 || p.Percent != 50 || p.Completion != nil {
 			t.Fatalf("one lesson = %+v, %v", p, err)
@@ -66,6 +67,43 @@ func TestProgressWithoutQuizIssuesRecordOnLastLesson(t *testing.T) {
 		list, next, err := e.svc.Enrollments(ctx, u, page.Request{Limit: 10})
 		if err != nil || len(list) != 1 || next != "" || list[0].Status != learning.Completed {
 			t.Fatalf("enrollments = %+v %q %v", list, next, err)
+		}
+	})
+}
+
+// Reported time counts only as far as it is plausible: ten calls claiming
+// a day each once turned a one-minute lesson into 240 hours. A lesson counts
+// at most LessonTimeFactor times its estimated minutes, and one call no more
+// than the wall time since the learner's previous call on that lesson.
+func TestLearningTimeStaysPlausible(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		e.publish(spec{slug: "ai-basics", lessons: []string{"intro", "tools"}})
+		u := e.user()
+		secs := func(lesson string) int64 {
+			t.Helper()
+			var n int64
+			db.R.Table("lesson_progress").Select("seconds_spent").Where("user_id = ? AND lesson = ?", u, lesson).Scan(&n)
+			return n
+		}
+		limit := int64(learning.LessonTimeFactor * 60) // the test lessons are estimated at one minute
+		for range 10 {
+			if _, err := e.svc.RecordProgress(ctx, u, "ai-basics", "intro", learning.ProgressUpdate{Completed: true, SecondsSpent: learning.MaxSecondsPerCall}); err != nil {
+				t.Fatal(err)
+			}
+			e.clock.Advance(time.Hour)
+		}
+		if got := secs("intro"); got != limit {
+			t.Fatalf("ten days reported on a one-minute lesson count %d s, want %d", got, limit)
+		}
+		// A call counts no more than the time since the previous one.
+		e.svc.RecordProgress(ctx, u, "ai-basics", "tools", learning.ProgressUpdate{SecondsSpent: 30})
+		e.clock.Advance(20 * time.Second)
+		e.svc.RecordProgress(ctx, u, "ai-basics", "tools", learning.ProgressUpdate{SecondsSpent: 90})
+		e.svc.RecordProgress(ctx, u, "ai-basics", "tools", learning.ProgressUpdate{SecondsSpent: 90}) // no time passed
+		if got := secs("tools"); got != 50 {
+			t.Fatalf("30 s, then 90 s claimed 20 s later, then 90 s at once count %d s, want 50", got)
 		}
 	})
 }

@@ -2,9 +2,9 @@ package learning
 
 import "time"
 
-// The Definitions of API.md live here and nowhere else: learning's
-// ModuleProgress, the assignments' overdue flags and every report call
-// these functions.
+// The Definitions (api/CONVENTIONS.md, README.md) live here and nowhere
+// else: learning's ModuleProgress, the assignments' overdue flags and every
+// report call these functions.
 
 // RecordCurrent reports whether a record that is not revoked still
 // counts at now: it does until its expires_at, exclusive (the

@@ -65,7 +65,7 @@ func RenderPDF(w io.Writer, c Certificate) error {
 			return fmt.Errorf("records: certificate: %w", err)
 		}
 	}
-	if err := r.pdf.Write(w); err != nil {
+	if _, err := r.pdf.WriteTo(w); err != nil {
 		return fmt.Errorf("records: certificate: write: %w", err)
 	}
 	return nil

@@ -2,8 +2,8 @@
 // (user, module) that is assigned or started, streamed from one SQL query
 // to CSV, JSON or XLSX so memory does not grow with the row count; and the
 // summary figures per department or module. Status, overdue and progress
-// come from internal/assignments (Assess, ProgressPercent), the one place
-// they are defined. Writers take an io.Writer; nothing here knows HTTP.
+// come from internal/assignments (Assess) and internal/learning
+// (ProgressPercent), the one place they are defined. Writers take an io.Writer; nothing here knows HTTP.
 package reports
 
 import (

@@ -1,0 +1,115 @@
+// Package services builds upskill's domain services once, connected the way
+// the running service connects them. serve (through internal/app), every
+// CLI command and the HTTP tests use it, so one process holds exactly one
+// identity, catalog, learning, assignments and reports service, and a new
+// connection between them is written here and nowhere else.
+//
+// It lives below internal/app, not in it, because internal/app also builds
+// the HTTP server: the httpapi tests could not import app without a cycle.
+package services
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/upskill/upskill/internal/assignments"
+	"github.com/upskill/upskill/internal/catalog"
+	"github.com/upskill/upskill/internal/identity"
+	"github.com/upskill/upskill/internal/keys"
+	"github.com/upskill/upskill/internal/learning"
+	"github.com/upskill/upskill/internal/notify"
+	"github.com/upskill/upskill/internal/records"
+	"github.com/upskill/upskill/internal/reports"
+	"github.com/upskill/upskill/internal/store"
+)
+
+// Options are what the services need from the configuration and, in tests,
+// the clock and the random source.
+type Options struct {
+	// BaseURL is the issuer of access tokens and of completion records.
+	BaseURL string
+	// JWTKeys sign and verify access tokens; RecordKeys sign and verify
+	// completion records.
+	JWTKeys, RecordKeys *keys.Set
+	// AccessTokenTTL and RefreshTokenTTL: zero means the identity defaults.
+	AccessTokenTTL, RefreshTokenTTL time.Duration
+	// RefreshMaxAge is a login's absolute lifetime; zero: the identity default.
+	RefreshMaxAge time.Duration
+	// Params are the argon2id costs; zero means identity.DefaultParams.
+	Params identity.Params
+	// Now is the clock (nil: time.Now); Random feeds quiz draws (nil:
+	// crypto/rand).
+	Now    func() time.Time
+	Random io.Reader
+	Log    *slog.Logger // nil: discard
+	// TuneIdentity, when set, changes the identity options last (tests: a
+	// hook, other limits).
+	TuneIdentity func(*identity.Options)
+	// Reminders tunes the daily digests (zero: the notify defaults).
+	Reminders notify.Options
+}
+
+// Set is the domain services of one process.
+type Set struct {
+	Identity    *identity.Service
+	Catalog     *catalog.Service
+	Learning    *learning.Service
+	Assignments *assignments.Service
+	Reports     *reports.Service
+	// Reminders plans the daily digests and keeps people's notification
+	// settings.
+	Reminders *notify.Service
+}
+
+// New builds the services on db. The catalog starts empty: call
+// Catalog.Refresh (Open does) before serving from it.
+func New(db *store.DB, opt Options) *Set {
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.AccessTokenTTL == 0 {
+		opt.AccessTokenTTL = 15 * time.Minute
+	}
+	s := &Set{}
+	idOpt := identity.Options{
+		Tokens: &identity.TokenIssuer{Keys: opt.JWTKeys, Issuer: opt.BaseURL, Audience: identity.Audience,
+			TTL: opt.AccessTokenTTL, Now: opt.Now},
+		RefreshTTL:    opt.RefreshTokenTTL,
+		RefreshMaxAge: opt.RefreshMaxAge,
+		Params:        opt.Params,
+		Now:           opt.Now,
+	}
+	if opt.TuneIdentity != nil {
+		opt.TuneIdentity(&idOpt)
+	}
+	s.Identity = identity.New(db, idOpt)
+	s.Catalog = catalog.New(db, catalog.Options{Log: opt.Log})
+	modules := assignments.CatalogOf(s.Catalog)
+	s.Learning = learning.New(db, learning.Options{
+		Catalog: learning.CatalogOf(s.Catalog),
+		Signer:  &records.Signer{Keys: opt.RecordKeys, Issuer: opt.BaseURL},
+		Now:     opt.Now,
+		Random:  opt.Random,
+		Log:     opt.Log,
+	})
+	s.Assignments = assignments.New(db, assignments.Options{Catalog: modules, Now: opt.Now, Log: opt.Log})
+	s.Reports = reports.New(db, reports.Options{Catalog: modules, Now: opt.Now, Log: opt.Log})
+	s.Reminders = notify.New(db, modules, opt.Reminders)
+	// Standing assignment rules follow people into a department in the
+	// transaction that creates, imports or moves them: through the API and
+	// the command line alike, and through the one assignments service.
+	s.Identity.OnMembership = s.Assignments.ApplyRules
+	return s
+}
+
+// Open builds the services and loads the published modules into the
+// catalog.
+func Open(ctx context.Context, db *store.DB, opt Options) (*Set, error) {
+	s := New(db, opt)
+	if err := s.Catalog.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
