@@ -2,6 +2,10 @@ module github.com/upskill/upskill
 
 go 1.26.8
 
+// The web app's npm packages are not Go code; go vet, go test and linters
+// must never walk them.
+ignore ./internal/web/ui/node_modules
+
 require (
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/gin-gonic/gin v1.12.0

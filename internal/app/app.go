@@ -25,6 +25,7 @@ import (
 	"github.com/upskill/upskill/internal/records"
 	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
+	"github.com/upskill/upskill/internal/web"
 )
 
 // App is one running upskill process.
@@ -123,12 +124,17 @@ func (a *App) build(ctx context.Context) error {
 	})
 	a.Assignments = assignments.New(a.DB, assignments.Options{Catalog: assignments.CatalogOf(a.Catalog), Log: a.Log})
 	a.Reports = reports.New(a.DB, reports.Options{Catalog: assignments.CatalogOf(a.Catalog), Log: a.Log})
+	webApp, err := web.New(web.Dist())
+	if err != nil {
+		return err
+	}
 	a.HTTP, err = httpapi.New(httpapi.Options{
 		BaseURL:        cfg.BaseURL,
 		CORSOrigins:    cfg.CORSOrigins,
 		TrustedProxies: cfg.TrustedProxies,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		MetricsToken:   cfg.MetricsToken,
+		Web:            webApp,
 	}, httpapi.Deps{DB: a.DB, Log: a.Log, Identity: a.Identity, RecordKeys: a.RecordKeys,
 		Catalog: a.Catalog, Learning: a.Learning, Assignments: a.Assignments, Reports: a.Reports})
 	return err

@@ -18,6 +18,9 @@ const (
 // api/openapi.yaml.
 func (s *Server) routeTable() []Route {
 	return []Route{
+		// The browser app (its client routes are served by NoRoute)
+		{Method: http.MethodGet, Path: "/", Access: public, handle: s.webApp},
+
 		// Operations
 		{Method: http.MethodGet, Path: "/healthz", Access: public, handle: s.healthz},
 		{Method: http.MethodGet, Path: "/readyz", Access: public, handle: s.readyz},
