@@ -40,9 +40,11 @@ export interface SessionDeps {
   channel?: Channel | null;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
+  /** How long to wait for another tab to hand over its token before spending the cookie. */
+  askMs?: number;
 }
 
-type Message = { type: 'token'; token: string; expiresAt: number; user: User } | { type: 'signout' };
+type Message = { type: 'token'; token: string; expiresAt: number; user: User } | { type: 'signout' } | { type: 'ask' };
 
 /** Refresh this long before the access token expires. */
 export const REFRESH_MARGIN_MS = 60_000;
@@ -57,10 +59,12 @@ export class Session {
   private inflight: Promise<boolean> | null = null;
   private timer: unknown = null;
   private readonly listeners = new Set<() => void>();
+  private waiters: (() => void)[] = [];
 
   constructor(deps: SessionDeps) {
     this.deps = {
       now: () => Date.now(),
+      askMs: 150,
       setTimer: (fn, ms) => setTimeout(fn, ms),
       clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
       ...deps,
@@ -108,9 +112,7 @@ export class Session {
   refresh(stale: string | null = this.token): Promise<boolean> {
     if (this.inflight) return this.inflight;
     const run = async (): Promise<boolean> => {
-      if (this.token && this.token !== stale && this.expiresAt - this.deps.now() > REFRESH_MARGIN_MS / 2) {
-        return true;
-      }
+      if (this.fresher(stale) || (await this.askOthers(stale))) return true;
       const res = await this.post('/api/v1/auth/refresh', {});
       if (res.ok) {
         const body = (await res.json()) as TokenBody;
@@ -137,6 +139,32 @@ export class Session {
     } finally {
       this.clear(true);
     }
+  }
+
+  private fresher(stale: string | null): boolean {
+    return this.token !== null && this.token !== stale && this.expiresAt - this.deps.now() > REFRESH_MARGIN_MS / 2;
+  }
+
+  /**
+   * Asks the other tabs for their token and waits briefly for an answer:
+   * a tab that has just refreshed (or a new tab next to a signed-in one)
+   * then needs no refresh of its own, and the cookie is spent only once.
+   */
+  private askOthers(stale: string | null): Promise<boolean> {
+    const ch = this.deps.channel;
+    if (!ch || this.deps.askMs <= 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve(this.fresher(stale));
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== done);
+        resolve(this.fresher(stale));
+      }, this.deps.askMs);
+      this.waiters.push(done);
+      ch.postMessage({ type: 'ask' } satisfies Message);
+    });
   }
 
   private async post(path: string, body: unknown): Promise<Response> {
@@ -190,8 +218,16 @@ export class Session {
   }
 
   private onMessage(m: Message): void {
-    if (m?.type === 'signout') this.clear(false);
-    else if (m?.type === 'token' && m.expiresAt > this.expiresAt) this.setToken(m.token, m.expiresAt, m.user);
+    if (m?.type === 'signout') {
+      this.clear(false);
+    } else if (m?.type === 'token' && m.token !== this.token && m.expiresAt >= this.expiresAt) {
+      this.setToken(m.token, m.expiresAt, m.user);
+      const ws = this.waiters;
+      this.waiters = [];
+      for (const w of ws) w();
+    } else if (m?.type === 'ask' && this.token && this.expiresAt - this.deps.now() > REFRESH_MARGIN_MS / 2 && this.user) {
+      this.deps.channel?.postMessage({ type: 'token', token: this.token, expiresAt: this.expiresAt, user: this.user } satisfies Message);
+    }
   }
 
   private emit(): void {
