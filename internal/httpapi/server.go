@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -27,6 +28,9 @@ type Options struct {
 	TrustedProxies []string
 	MaxBodyBytes   int64
 	MetricsToken   string
+	// RefreshTTL is the refresh token's lifetime: the Max-Age of the
+	// browser session cookie (default 30 days).
+	RefreshTTL time.Duration
 	// Web serves the browser app at / and its client routes; nil serves
 	// the API alone.
 	Web WebApp
