@@ -41,8 +41,30 @@ type ModuleProgress struct {
 	QuizPassed       bool
 	BestScore        *int // nil before any submitted attempt in the cycle
 	AttemptsUsed     int
-	AttemptsLeft     *int    // nil when unlimited or there is no quiz
-	Completion       *Record // the latest record that is not revoked, valid or expired
+	AttemptsLeft     *int          // nil when unlimited or there is no quiz
+	Completion       *Record       // the latest record that is not revoked, valid or expired
+	Lessons          []LessonState // the current revision's lessons, in order
+	Next             NextStep      // what the learner should do next
+}
+
+// LessonState is whether one lesson of the current revision is done.
+type LessonState struct {
+	Slug        string
+	CompletedAt *time.Time // nil until completed
+}
+
+// What a learner does next in a module.
+const (
+	NextLesson = "lesson"
+	NextQuiz   = "quiz"
+	NextNone   = "none"
+)
+
+// NextStep is the first unfinished lesson, else the quiz while it can
+// still be taken, else nothing (completed, or attempts used up).
+type NextStep struct {
+	Kind   string // NextLesson, NextQuiz or NextNone
+	Lesson string // the lesson's slug when Kind is NextLesson
 }
 
 // ProgressUpdate is one report of a learner's reading of a lesson.
@@ -168,10 +190,13 @@ func (s *Service) Enrollments(ctx context.Context, userID string, p page.Request
 
 // progressOf measures st against revision rev of m at now.
 func progressOf(m *content.Module, rev int, st *state, now time.Time) ModuleProgress {
-	p := ModuleProgress{Module: m.Slug, Revision: rev, LessonCount: len(m.Lessons)}
-	for _, l := range m.Lessons {
+	p := ModuleProgress{Module: m.Slug, Revision: rev, LessonCount: len(m.Lessons),
+		Lessons: make([]LessonState, len(m.Lessons))}
+	for i, l := range m.Lessons {
+		p.Lessons[i].Slug = l.Slug
 		if lp, ok := st.lessons[l.Slug]; ok && lp.CompletedAt != nil {
 			p.LessonsCompleted++
+			p.Lessons[i].CompletedAt = lp.CompletedAt
 		}
 	}
 	cycle := len(st.records)
@@ -206,7 +231,23 @@ func progressOf(m *content.Module, rev int, st *state, now time.Time) ModuleProg
 		p.AttemptsLeft = &left
 	}
 	p.Percent = ProgressPercent(p.LessonsCompleted, len(m.Lessons), m.Quiz != nil, p.QuizPassed)
+	p.Next = nextStep(p, m.Quiz != nil)
 	return p
+}
+
+func nextStep(p ModuleProgress, hasQuiz bool) NextStep {
+	if p.Status == Completed {
+		return NextStep{Kind: NextNone}
+	}
+	for _, l := range p.Lessons {
+		if l.CompletedAt == nil {
+			return NextStep{Kind: NextLesson, Lesson: l.Slug}
+		}
+	}
+	if hasQuiz && !p.QuizPassed && (p.AttemptsLeft == nil || *p.AttemptsLeft > 0) {
+		return NextStep{Kind: NextQuiz}
+	}
+	return NextStep{Kind: NextNone}
 }
 
 // started: at least one lesson completed (of any revision) or one attempt
