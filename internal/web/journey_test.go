@@ -148,7 +148,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.WindowSize(1280, 900))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 6*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	return ctx
 }
@@ -264,6 +264,7 @@ func TestLearnerJourneyInBrowser(t *testing.T) {
 	p.heading("Quiz: Fair AI in campaigns")
 
 	answer := func(right bool) {
+		p.run(chromedp.WaitVisible(`//button[normalize-space()="Submit answers"]`))
 		n := eval[int](p, fmt.Sprintf(`(() => { let n = 0; for (const f of document.querySelectorAll('fieldset.question')) {
 			const labels = [...f.querySelectorAll('label')];
 			const pick = labels.filter(l => l.textContent.trim().startsWith('Right') === %t);
