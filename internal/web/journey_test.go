@@ -329,3 +329,32 @@ func waitForPDF(t *testing.T, dir string) {
 	}
 	t.Fatal("no PDF certificate was downloaded")
 }
+
+// Two tabs share one browser session: a second tab signs in without a
+// password, and signing out in one tab signs out the other.
+func TestSignOutReachesEveryTab(t *testing.T) {
+	needBrowser(t)
+	s := startServer(t)
+	admin := s.call(t, "", "POST", "/api/v1/auth/login", map[string]string{"email": s.admin, "password": s.password}, 200)["access_token"].(string)
+	s.call(t, admin, "POST", "/api/v1/users", map[string]any{"email": "noor@example.com", "name": "Noor Haddad",
+		"department": "Marketing", "roles": []string{"learner"}, "password": "a long learner password"}, 201)
+
+	one := page{t: t, ctx: newBrowser(t)}
+	one.run(chromedp.Navigate(s.url + "/sign-in"))
+	one.heading("Sign in")
+	one.run(chromedp.SendKeys(`#email`, "noor@example.com"), chromedp.SendKeys(`#password`, "a long learner password"),
+		chromedp.Click(`button[type=submit]`))
+	one.heading("My learning")
+
+	ctx2, cancel := chromedp.NewContext(one.ctx) // a second tab of the same browser
+	defer cancel()
+	two := page{t: t, ctx: ctx2}
+	two.run(chromedp.Navigate(s.url + "/records"))
+	two.heading("My records")
+
+	one.run(chromedp.Click(`//button[normalize-space()="Sign out"]`))
+	one.heading("Sign in")
+	two.heading("Sign in")
+	two.run(chromedp.Navigate(s.url + "/records"))
+	two.heading("Sign in")
+}
