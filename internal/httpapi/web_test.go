@@ -105,3 +105,14 @@ func TestNoWebApp(t *testing.T) {
 	s, _ := newFoundationServer(t, Options{})
 	apitest.NewClient(t, s.Handler()).Get("/").Want(t, 404)
 }
+
+// The certificate's QR code opens the web app's verification page.
+func TestCertificateQRPointsAtVerifyPage(t *testing.T) {
+	s, _ := newFoundationServer(t, Options{BaseURL: "https://upskill.example.com/"})
+	if got, want := s.recordVerifyURL("0b9e5a52-7a0c"), "https://upskill.example.com/verify/0b9e5a52-7a0c"; got != want {
+		t.Errorf("QR URL = %q, want %q", got, want)
+	}
+	if !strings.HasPrefix(s.recordVerifyURL("a/b"), "https://upskill.example.com/verify/a%2Fb") {
+		t.Errorf("id not escaped: %q", s.recordVerifyURL("a/b"))
+	}
+}
