@@ -28,6 +28,8 @@ type progressJSON struct {
 	Completion       *recordJSON       `json:"completion"`
 	Lessons          []lessonStateJSON `json:"lessons"`
 	Next             nextStepJSON      `json:"next"`
+	Locked           bool              `json:"locked"`
+	MissingPrereqs   []string          `json:"missing_prerequisites"`
 }
 
 type lessonStateJSON struct {
@@ -52,6 +54,10 @@ func toProgressJSON(p learning.ModuleProgress) progressJSON {
 	out.Lessons = make([]lessonStateJSON, len(p.Lessons))
 	for i, l := range p.Lessons {
 		out.Lessons[i] = lessonStateJSON{Slug: l.Slug, Completed: l.CompletedAt != nil, CompletedAt: utc(l.CompletedAt)}
+	}
+	out.Locked, out.MissingPrereqs = p.Locked, p.MissingPrerequisites
+	if out.MissingPrereqs == nil {
+		out.MissingPrereqs = []string{}
 	}
 	out.Next.Kind = p.Next.Kind
 	if p.Next.Lesson != "" {

@@ -65,3 +65,43 @@ func TestProgressLessonsAndNextStep(t *testing.T) {
 		t.Errorf("next when completed = %+v", done.Next)
 	}
 }
+
+// A module whose prerequisites the learner has not completed is locked and
+// names them, in its progress and in the enrollments list; passing the
+// prerequisite opens it.
+func TestProgressShowsLockedModules(t *testing.T) {
+	e := newTestEnv(t)
+	publishCourse(t, e, "fair-ai", "Fair AI")
+	publishCourse(t, e, "fair-ai-2", "Fair AI 2", "prerequisites: [fair-ai]")
+	c, u := e.as()
+	type lockBody struct {
+		Module  string   `json:"module"`
+		Locked  bool     `json:"locked"`
+		Missing []string `json:"missing_prerequisites"`
+	}
+	var p lockBody
+	c.Get("/api/v1/modules/fair-ai-2/progress").Want(t, http.StatusOK).Decode(t, &p)
+	if !p.Locked || len(p.Missing) != 1 || p.Missing[0] != "fair-ai" {
+		t.Fatalf("before the prerequisite: %+v", p)
+	}
+	c.Get("/api/v1/modules/fair-ai/progress").Want(t, http.StatusOK).Decode(t, &p)
+	if p.Locked || p.Missing == nil || len(p.Missing) != 0 {
+		t.Fatalf("a module without prerequisites: %+v", p)
+	}
+
+	admin, _ := e.as("admin")
+	admin.Post("/api/v1/assignments", map[string]any{"module": "fair-ai-2", "user_ids": []string{u.ID}, "due_at": "2026-04-01T00:00:00Z"}).Want(t, http.StatusCreated)
+	var list struct{ Items []lockBody }
+	c.Get("/api/v1/me/enrollments").Want(t, http.StatusOK).Decode(t, &list)
+	if len(list.Items) != 1 || !list.Items[0].Locked || list.Items[0].Missing[0] != "fair-ai" {
+		t.Fatalf("enrollments = %+v", list.Items)
+	}
+
+	finishLessons(t, c, "fair-ai")
+	a := openAttempt(t, c, "fair-ai")
+	c.Post("/api/v1/attempts/"+a.ID+"/submit", a.answersFor(true)).Want(t, http.StatusOK)
+	c.Get("/api/v1/modules/fair-ai-2/progress").Want(t, http.StatusOK).Decode(t, &p)
+	if p.Locked || len(p.Missing) != 0 {
+		t.Fatalf("after the prerequisite: %+v", p)
+	}
+}

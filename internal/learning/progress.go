@@ -45,6 +45,11 @@ type ModuleProgress struct {
 	Completion       *Record       // the latest record that is not revoked, valid or expired
 	Lessons          []LessonState // the current revision's lessons, in order
 	Next             NextStep      // what the learner should do next
+	// MissingPrerequisites are the prerequisite modules the learner holds
+	// no valid record for; Locked is true while there are any and the
+	// module is not completed (progress on it answers 409 until then).
+	MissingPrerequisites []string
+	Locked               bool
 }
 
 // LessonState is whether one lesson of the current revision is done.
@@ -129,7 +134,7 @@ func (s *Service) RecordProgress(ctx context.Context, userID, slug, lesson strin
 			}
 		}
 		out = progressOf(m, rev, st, now)
-		return nil
+		return s.markLocked(ctx, tx, userID, now, out.lock(m))
 	})
 	if err != nil {
 		return ModuleProgress{}, fault.Ensure(err, "could not record progress on %q", slug)
@@ -148,7 +153,12 @@ func (s *Service) Progress(ctx context.Context, userID, slug string) (ModuleProg
 	if err != nil {
 		return ModuleProgress{}, fault.Wrap(err, "could not read progress on %q", slug)
 	}
-	return progressOf(m, rev, st, s.clock()), nil
+	now := s.clock()
+	out := progressOf(m, rev, st, now)
+	if err := s.markLocked(ctx, s.db.R, userID, now, out.lock(m)); err != nil {
+		return ModuleProgress{}, fault.Wrap(err, "could not read prerequisites of %q", slug)
+	}
+	return out, nil
 }
 
 // Enrollments returns a page of userID's progress on every module they
@@ -175,6 +185,7 @@ func (s *Service) Enrollments(ctx context.Context, userID string, p page.Request
 	}
 	now := s.clock()
 	out := make([]ModuleProgress, 0, len(slugs))
+	var locks []lockOf
 	for _, slug := range slugs {
 		m, rev, err := s.current(slug)
 		if fault.Is(err, fault.NotFound) {
@@ -184,6 +195,13 @@ func (s *Service) Enrollments(ctx context.Context, userID string, p page.Request
 			return nil, "", err
 		}
 		out = append(out, progressOf(m, rev, states[slug], now))
+		locks = append(locks, lockOf{m: m})
+	}
+	for i := range out {
+		locks[i].p = &out[i]
+	}
+	if err := s.markLocked(ctx, s.db.R, userID, now, locks...); err != nil {
+		return nil, "", fault.Wrap(err, "could not read prerequisites")
 	}
 	return out, next, nil
 }
@@ -292,24 +310,11 @@ func (s *Service) checkPrerequisites(ctx context.Context, tx *gorm.DB, userID st
 	if len(m.Prerequisites) == 0 {
 		return nil
 	}
-	var recs []Record
-	if err := tx.WithContext(ctx).Select("module", "expires_at", "revoked_at").
-		Where("user_id = ? AND module IN ? AND revoked_at IS NULL", userID, m.Prerequisites).
-		Find(&recs).Error; err != nil {
+	held, err := heldRecords(ctx, tx, userID, m.Prerequisites, now)
+	if err != nil {
 		return err
 	}
-	held := map[string]bool{}
-	for _, r := range recs {
-		if r.statusAt(now) == RecordValid {
-			held[r.Module] = true
-		}
-	}
-	var missing []string
-	for _, p := range m.Prerequisites {
-		if !held[p] {
-			missing = append(missing, p)
-		}
-	}
+	missing := missingOf(m, held)
 	if len(missing) == 0 {
 		return nil
 	}

@@ -57,6 +57,8 @@ export interface ModuleProgress {
   completion: RecordJSON | null;
   lessons?: LessonProgress[];
   next?: { kind: 'lesson' | 'quiz' | 'none'; lesson: string | null };
+  locked?: boolean;
+  missing_prerequisites?: string[];
 }
 
 export interface Assignment {
