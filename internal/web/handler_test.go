@@ -176,3 +176,30 @@ func TestEmbeddedBuild(t *testing.T) {
 		}
 	}
 }
+
+// The first view (index.html and the script and style it names) must
+// transfer under 100 KB compressed.
+func TestFirstViewUnder100KB(t *testing.T) {
+	a, err := New(Dist())
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := len(a.index.gz)
+	if a.index.gz == nil {
+		total = len(a.index.body)
+	}
+	page := string(a.index.body)
+	for p, f := range a.files {
+		if strings.HasPrefix(p, "/assets/") && strings.Contains(page, p) {
+			n := len(f.gz)
+			if f.gz == nil {
+				n = len(f.body)
+			}
+			total += n
+		}
+	}
+	t.Logf("first view: %d bytes gzipped", total)
+	if total > 100*1024 {
+		t.Errorf("first view transfers %d bytes gzipped, over the 100 KB budget", total)
+	}
+}
