@@ -30,6 +30,7 @@ type progressJSON struct {
 	Next             nextStepJSON      `json:"next"`
 	Locked           bool              `json:"locked"`
 	MissingPrereqs   []string          `json:"missing_prerequisites"`
+	DueAt            *time.Time        `json:"due_at"`
 }
 
 type lessonStateJSON struct {
@@ -55,7 +56,7 @@ func toProgressJSON(p learning.ModuleProgress) progressJSON {
 	for i, l := range p.Lessons {
 		out.Lessons[i] = lessonStateJSON{Slug: l.Slug, Completed: l.CompletedAt != nil, CompletedAt: utc(l.CompletedAt)}
 	}
-	out.Locked, out.MissingPrereqs = p.Locked, p.MissingPrerequisites
+	out.Locked, out.MissingPrereqs, out.DueAt = p.Locked, p.MissingPrerequisites, utc(p.DueAt)
 	if out.MissingPrereqs == nil {
 		out.MissingPrereqs = []string{}
 	}

@@ -96,6 +96,17 @@ func TestProgressShowsLockedModules(t *testing.T) {
 	if len(list.Items) != 1 || !list.Items[0].Locked || list.Items[0].Missing[0] != "fair-ai" {
 		t.Fatalf("enrollments = %+v", list.Items)
 	}
+	var due struct {
+		DueAt *string `json:"due_at"`
+	}
+	c.Get("/api/v1/modules/fair-ai-2/progress").Want(t, http.StatusOK).Decode(t, &due)
+	if due.DueAt == nil || *due.DueAt != "2026-04-01T00:00:00Z" {
+		t.Errorf("due_at of an assigned module = %v", due.DueAt)
+	}
+	c.Get("/api/v1/modules/fair-ai/progress").Want(t, http.StatusOK).Decode(t, &due)
+	if due.DueAt != nil {
+		t.Errorf("due_at of a module not assigned = %v", *due.DueAt)
+	}
 
 	finishLessons(t, c, "fair-ai")
 	a := openAttempt(t, c, "fair-ai")

@@ -48,20 +48,41 @@ type lockOf struct {
 
 func (p *ModuleProgress) lock(m *content.Module) lockOf { return lockOf{p: p, m: m} }
 
-// markLocked fills MissingPrerequisites and Locked of each progress with
-// one query for all their prerequisites.
+// markLocked fills what each progress owes to other modules and to HR:
+// MissingPrerequisites and Locked, with one query for all their
+// prerequisites, and DueAt, with one query of the assignments table (which
+// belongs to the assignments package; only its user, module and due date
+// columns are read here).
 func (s *Service) markLocked(ctx context.Context, db *gorm.DB, userID string, now time.Time, locks ...lockOf) error {
-	var all []string
+	var all, modules []string
 	for _, l := range locks {
 		all = append(all, l.m.Prerequisites...)
+		modules = append(modules, l.m.Slug)
 	}
 	held, err := heldRecords(ctx, db, userID, all, now)
 	if err != nil {
 		return err
 	}
+	var due []struct {
+		Module string
+		DueAt  time.Time
+	}
+	if len(modules) > 0 {
+		if err := db.WithContext(ctx).Raw(`SELECT module, due_at FROM assignments WHERE user_id = ? AND module IN ?`,
+			userID, modules).Scan(&due).Error; err != nil {
+			return err
+		}
+	}
+	dueAt := map[string]time.Time{}
+	for _, d := range due {
+		dueAt[d.Module] = d.DueAt
+	}
 	for _, l := range locks {
 		l.p.MissingPrerequisites = missingOf(l.m, held)
 		l.p.Locked = len(l.p.MissingPrerequisites) > 0 && l.p.Status != Completed
+		if d, ok := dueAt[l.m.Slug]; ok {
+			l.p.DueAt = &d
+		}
 	}
 	return nil
 }

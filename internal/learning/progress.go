@@ -50,6 +50,7 @@ type ModuleProgress struct {
 	// module is not completed (progress on it answers 409 until then).
 	MissingPrerequisites []string
 	Locked               bool
+	DueAt                *time.Time // when the module is assigned to the learner
 }
 
 // LessonState is whether one lesson of the current revision is done.

@@ -59,6 +59,7 @@ export interface ModuleProgress {
   next?: { kind: 'lesson' | 'quiz' | 'none'; lesson: string | null };
   locked?: boolean;
   missing_prerequisites?: string[];
+  due_at?: string | null;
 }
 
 export interface Assignment {
