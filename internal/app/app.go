@@ -20,6 +20,7 @@ import (
 	"github.com/upskill/upskill/internal/httpapi"
 	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/store"
+	"github.com/upskill/upskill/internal/web"
 )
 
 // App is one running upskill process.
@@ -85,6 +86,10 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.openCatalog(ctx); err != nil {
 		return err
 	}
+	webApp, err := web.New(web.Dist())
+	if err != nil {
+		return err
+	}
 	a.HTTP, err = httpapi.New(httpapi.Options{
 		BaseURL:        cfg.BaseURL,
 		CORSOrigins:    cfg.CORSOrigins,
@@ -92,6 +97,8 @@ func (a *App) build(ctx context.Context) error {
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		MetricsToken:   cfg.MetricsToken,
 		MetricsPublic:  cfg.MetricsPublic,
+		RefreshTTL:     cfg.RefreshTokenTTL,
+		Web:            webApp,
 	}, httpapi.Deps{DB: a.DB, Log: a.Log, Identity: a.Identity, RecordKeys: a.RecordKeys,
 		Catalog: a.Catalog, Learning: a.Learning, Assignments: a.Assignments, Reports: a.Reports})
 	return err
