@@ -216,7 +216,7 @@ func TestContentImport(t *testing.T) {
 // The import keeps a revision published through the API, says so, and
 // publishes the folder over it only with --force.
 func TestContentImportKeepsAPIRevisions(t *testing.T) {
-	env := testEnv(t)
+	env := migratedEnv(t)
 	dir := t.TempDir()
 	writeFiles(t, dir, goodModule("ai-basics", "AI Basics"))
 	if code, out, errs := runCLI(t, env, "content", "import", dir); code != 0 {

@@ -48,7 +48,7 @@ func (e *env) serveCommand() *cobra.Command {
 				return err
 			}
 			log.Info("ready", "startup_ms", time.Since(start).Milliseconds())
-			fmt.Fprintf(e.stderr, "upskill is listening on %s (API at %s/api/v1)\n", ln.Addr(), localURL(ln.Addr()))
+			fmt.Fprintf(e.stderr, "upskill is listening on %s: open %s/ in a browser (API at %s/api/v1)\n", ln.Addr(), localURL(ln.Addr()), localURL(ln.Addr()))
 			return a.Serve(ctx, ln)
 		},
 	}

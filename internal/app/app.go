@@ -22,6 +22,7 @@ import (
 	"github.com/upskill/upskill/internal/notify"
 	"github.com/upskill/upskill/internal/outbox"
 	"github.com/upskill/upskill/internal/store"
+	"github.com/upskill/upskill/internal/web"
 )
 
 // App is one running upskill process.
@@ -93,6 +94,10 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.wireMail(ctx); err != nil {
 		return err
 	}
+	webApp, err := web.New(web.Dist())
+	if err != nil {
+		return err
+	}
 	a.HTTP, err = httpapi.New(httpapi.Options{
 		BaseURL:        cfg.BaseURL,
 		CORSOrigins:    cfg.CORSOrigins,
@@ -101,6 +106,8 @@ func (a *App) build(ctx context.Context) error {
 		MetricsToken:   cfg.MetricsToken,
 		OutboxGiveUp:   cfg.OutboxGiveUp,
 		MetricsPublic:  cfg.MetricsPublic,
+		RefreshTTL:     cfg.RefreshTokenTTL,
+		Web:            webApp,
 	}, httpapi.Deps{DB: a.DB, Log: a.Log, Identity: a.Identity, RecordKeys: a.RecordKeys,
 		Catalog: a.Catalog, Learning: a.Learning, Assignments: a.Assignments, Reports: a.Reports,
 		Outbox: a.Outbox, Reminders: a.Reminders})

@@ -15,17 +15,33 @@ import (
 
 // progressJSON is the ModuleProgress of the contract.
 type progressJSON struct {
-	Module           string      `json:"module"`
-	Revision         int         `json:"revision"`
-	Status           string      `json:"status"`
-	LessonsCompleted int         `json:"lessons_completed"`
-	LessonCount      int         `json:"lesson_count"`
-	Percent          int         `json:"percent"`
-	QuizPassed       bool        `json:"quiz_passed"`
-	BestScore        *int        `json:"best_score"`
-	AttemptsUsed     int         `json:"attempts_used"`
-	AttemptsLeft     *int        `json:"attempts_left"`
-	Completion       *recordJSON `json:"completion"`
+	Module           string            `json:"module"`
+	Revision         int               `json:"revision"`
+	Status           string            `json:"status"`
+	LessonsCompleted int               `json:"lessons_completed"`
+	LessonCount      int               `json:"lesson_count"`
+	Percent          int               `json:"percent"`
+	QuizPassed       bool              `json:"quiz_passed"`
+	BestScore        *int              `json:"best_score"`
+	AttemptsUsed     int               `json:"attempts_used"`
+	AttemptsLeft     *int              `json:"attempts_left"`
+	Completion       *recordJSON       `json:"completion"`
+	Lessons          []lessonStateJSON `json:"lessons"`
+	Next             nextStepJSON      `json:"next"`
+	Locked           bool              `json:"locked"`
+	MissingPrereqs   []string          `json:"missing_prerequisites"`
+	DueAt            *time.Time        `json:"due_at"`
+}
+
+type lessonStateJSON struct {
+	Slug        string     `json:"slug"`
+	Completed   bool       `json:"completed"`
+	CompletedAt *time.Time `json:"completed_at"`
+}
+
+type nextStepJSON struct {
+	Kind   string  `json:"kind"`
+	Lesson *string `json:"lesson"`
 }
 
 func toProgressJSON(p learning.ModuleProgress) progressJSON {
@@ -35,6 +51,18 @@ func toProgressJSON(p learning.ModuleProgress) progressJSON {
 	if p.Completion != nil {
 		r := toRecordJSON(*p.Completion)
 		out.Completion = &r
+	}
+	out.Lessons = make([]lessonStateJSON, len(p.Lessons))
+	for i, l := range p.Lessons {
+		out.Lessons[i] = lessonStateJSON{Slug: l.Slug, Completed: l.CompletedAt != nil, CompletedAt: utc(l.CompletedAt)}
+	}
+	out.Locked, out.MissingPrereqs, out.DueAt = p.Locked, p.MissingPrerequisites, utc(p.DueAt)
+	if out.MissingPrereqs == nil {
+		out.MissingPrereqs = []string{}
+	}
+	out.Next.Kind = p.Next.Kind
+	if p.Next.Lesson != "" {
+		out.Next.Lesson = &p.Next.Lesson
 	}
 	return out
 }

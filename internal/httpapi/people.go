@@ -64,8 +64,13 @@ func (s *Server) login(c *gin.Context) {
 	var in struct {
 		Email    string `json:"email"`
 		Password string `json:"password"`
+		Session  string `json:"session"` // "cookie": the refresh token goes in a cookie
 	}
 	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	if err := checkSessionMode(in.Session); err != nil {
 		fail(c, err)
 		return
 	}
@@ -89,7 +94,7 @@ func (s *Server) login(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, sessionJSON(sess))
+	s.respondSession(c, sess, in.Session == sessionCookie)
 }
 
 type refreshBody struct {
@@ -102,12 +107,16 @@ func (s *Server) refresh(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	sess, err := s.Identity.Refresh(c.Request.Context(), in.RefreshToken)
+	token, cookie := refreshTokenOf(c, in.RefreshToken)
+	sess, err := s.Identity.Refresh(c.Request.Context(), token)
 	if err != nil {
+		if cookie {
+			s.setRefreshCookie(c, "", 0)
+		}
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, sessionJSON(sess))
+	s.respondSession(c, sess, cookie)
 }
 
 func (s *Server) logout(c *gin.Context) {
@@ -116,9 +125,13 @@ func (s *Server) logout(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if err := s.Identity.Logout(c.Request.Context(), in.RefreshToken); err != nil {
+	token, cookie := refreshTokenOf(c, in.RefreshToken)
+	if err := s.Identity.Logout(c.Request.Context(), token); err != nil {
 		fail(c, err)
 		return
+	}
+	if cookie {
+		s.setRefreshCookie(c, "", 0)
 	}
 	c.Status(http.StatusNoContent)
 }

@@ -89,9 +89,10 @@ func (s *Server) revokeRecord(c *gin.Context) {
 	c.JSON(http.StatusOK, toRecordJSON(r))
 }
 
-// recordVerifyURL is where the certificate's QR code points.
+// recordVerifyURL is where the certificate's QR code points: the web app's
+// public verification page, which a phone's browser opens.
 func (s *Server) recordVerifyURL(id string) string {
-	return strings.TrimRight(s.opt.BaseURL, "/") + "/api/v1/records/" + url.PathEscape(id) + "/verify"
+	return strings.TrimRight(s.opt.BaseURL, "/") + "/verify/" + url.PathEscape(id)
 }
 
 func (s *Server) getCertificate(c *gin.Context) {

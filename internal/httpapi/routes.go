@@ -18,6 +18,9 @@ const (
 // api/openapi.yaml.
 func (s *Server) routeTable() []Route {
 	return []Route{
+		// The browser app (its client routes are served by NoRoute)
+		{Method: http.MethodGet, Path: "/", Access: public, handle: s.webApp},
+
 		// Operations
 		{Method: http.MethodGet, Path: "/healthz", Access: public, handle: s.healthz},
 		{Method: http.MethodGet, Path: "/readyz", Access: public, handle: s.readyz},
@@ -29,6 +32,7 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodPost, Path: "/api/v1/auth/login", Access: public, handle: s.login},
 		{Method: http.MethodPost, Path: "/api/v1/auth/refresh", Access: public, handle: s.refresh},
 		{Method: http.MethodPost, Path: "/api/v1/auth/logout", Access: public, handle: s.logout},
+		{Method: http.MethodGet, Path: "/api/v1/auth/providers", Access: public, handle: s.authProviders},
 		{Method: http.MethodGet, Path: "/api/v1/me", Access: signedIn, handle: s.me},
 		{Method: http.MethodPut, Path: "/api/v1/me/password", Access: signedIn, handle: s.changePassword},
 		{Method: http.MethodGet, Path: "/api/v1/me/notifications", Access: signedIn, handle: s.getNotifications},

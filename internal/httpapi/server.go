@@ -35,6 +35,19 @@ type Options struct {
 	// MetricsPublic serves /metrics to anyone. Without it, /metrics needs
 	// MetricsToken and is off (404) when no token is set.
 	MetricsPublic bool
+	// RefreshTTL is the refresh token's lifetime: the Max-Age of the
+	// browser session cookie (default 30 days).
+	RefreshTTL time.Duration
+	// Web serves the browser app at / and its client routes; nil serves
+	// the API alone.
+	Web WebApp
+}
+
+// WebApp answers the browser app's pages and files. Serve returns false,
+// having written nothing, for any request that is not the app's (every
+// path under /api/, /scim/, /.well-known/ and the operations routes).
+type WebApp interface {
+	Serve(w http.ResponseWriter, r *http.Request) bool
 }
 
 // Deps are the domain services the handlers call.
@@ -118,6 +131,9 @@ func New(opt Options, deps Deps) (*Server, error) {
 		securityHeaders(strings.HasPrefix(opt.BaseURL, "https://")), cors(opt.CORSOrigins),
 		storableURL(), limitBody(opt.MaxBodyBytes, limits))
 	e.NoRoute(func(c *gin.Context) {
+		if s.opt.Web != nil && s.opt.Web.Serve(c.Writer, c.Request) {
+			return
+		}
 		fail(c, fault.New(fault.NotFound, "no route for %s %s", c.Request.Method, c.Request.URL.Path))
 	})
 	e.NoMethod(func(c *gin.Context) {

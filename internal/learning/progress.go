@@ -61,8 +61,36 @@ type ModuleProgress struct {
 	QuizPassed       bool
 	BestScore        *int // nil before any submitted attempt in the cycle
 	AttemptsUsed     int
-	AttemptsLeft     *int    // nil when unlimited or there is no quiz
-	Completion       *Record // the latest record that is not revoked, valid or expired
+	AttemptsLeft     *int          // nil when unlimited or there is no quiz
+	Completion       *Record       // the latest record that is not revoked, valid or expired
+	Lessons          []LessonState // the current revision's lessons, in order
+	Next             NextStep      // what the learner should do next
+	// MissingPrerequisites are the prerequisite modules the learner holds
+	// no valid record for; Locked is true while there are any and the
+	// module is not completed (progress on it answers 409 until then).
+	MissingPrerequisites []string
+	Locked               bool
+	DueAt                *time.Time // when the module is assigned to the learner
+}
+
+// LessonState is whether one lesson of the current revision is done.
+type LessonState struct {
+	Slug        string
+	CompletedAt *time.Time // nil until completed
+}
+
+// What a learner does next in a module.
+const (
+	NextLesson = "lesson"
+	NextQuiz   = "quiz"
+	NextNone   = "none"
+)
+
+// NextStep is the first unfinished lesson, else the quiz while it can
+// still be taken, else nothing (completed, or attempts used up).
+type NextStep struct {
+	Kind   string // NextLesson, NextQuiz or NextNone
+	Lesson string // the lesson's slug when Kind is NextLesson
 }
 
 // ProgressUpdate is one report of a learner's reading of a lesson.
@@ -142,7 +170,7 @@ func (s *Service) RecordProgress(ctx context.Context, userID, slug, lesson strin
 			}
 		}
 		out = progressOf(m, rev, st, now)
-		return nil
+		return s.markLocked(ctx, tx, userID, now, out.lock(m))
 	})
 	if err != nil {
 		return ModuleProgress{}, fault.Ensure(err, "could not record progress on %q", slug)
@@ -161,7 +189,12 @@ func (s *Service) Progress(ctx context.Context, userID, slug string) (ModuleProg
 	if err != nil {
 		return ModuleProgress{}, fault.Wrap(err, "could not read progress on %q", slug)
 	}
-	return progressOf(m, rev, st, s.clock()), nil
+	now := s.clock()
+	out := progressOf(m, rev, st, now)
+	if err := s.markLocked(ctx, s.db.R, userID, now, out.lock(m)); err != nil {
+		return ModuleProgress{}, fault.Wrap(err, "could not read prerequisites of %q", slug)
+	}
+	return out, nil
 }
 
 // Enrollments returns a page of userID's progress on every module they
@@ -188,6 +221,7 @@ func (s *Service) Enrollments(ctx context.Context, userID string, p page.Request
 	}
 	now := s.clock()
 	out := make([]ModuleProgress, 0, len(slugs))
+	var locks []lockOf
 	for _, slug := range slugs {
 		m, rev, err := s.current(slug)
 		if fault.Is(err, fault.NotFound) {
@@ -197,16 +231,26 @@ func (s *Service) Enrollments(ctx context.Context, userID string, p page.Request
 			return nil, "", err
 		}
 		out = append(out, progressOf(m, rev, states[slug], now))
+		locks = append(locks, lockOf{m: m})
+	}
+	for i := range out {
+		locks[i].p = &out[i]
+	}
+	if err := s.markLocked(ctx, s.db.R, userID, now, locks...); err != nil {
+		return nil, "", fault.Wrap(err, "could not read prerequisites")
 	}
 	return out, next, nil
 }
 
 // progressOf measures st against revision rev of m at now.
 func progressOf(m *content.Module, rev int, st *state, now time.Time) ModuleProgress {
-	p := ModuleProgress{Module: m.Slug, Revision: rev, LessonCount: len(m.Lessons)}
-	for _, l := range m.Lessons {
+	p := ModuleProgress{Module: m.Slug, Revision: rev, LessonCount: len(m.Lessons),
+		Lessons: make([]LessonState, len(m.Lessons))}
+	for i, l := range m.Lessons {
+		p.Lessons[i].Slug = l.Slug
 		if lp, ok := st.lessons[l.Slug]; ok && lp.CompletedAt != nil {
 			p.LessonsCompleted++
+			p.Lessons[i].CompletedAt = lp.CompletedAt
 		}
 	}
 	cycle := len(st.records)
@@ -241,7 +285,23 @@ func progressOf(m *content.Module, rev int, st *state, now time.Time) ModuleProg
 		p.AttemptsLeft = &left
 	}
 	p.Percent = ProgressPercent(p.LessonsCompleted, len(m.Lessons), m.Quiz != nil, p.QuizPassed)
+	p.Next = nextStep(p, m.Quiz != nil)
 	return p
+}
+
+func nextStep(p ModuleProgress, hasQuiz bool) NextStep {
+	if p.Status == Completed {
+		return NextStep{Kind: NextNone}
+	}
+	for _, l := range p.Lessons {
+		if l.CompletedAt == nil {
+			return NextStep{Kind: NextLesson, Lesson: l.Slug}
+		}
+	}
+	if hasQuiz && !p.QuizPassed && (p.AttemptsLeft == nil || *p.AttemptsLeft > 0) {
+		return NextStep{Kind: NextQuiz}
+	}
+	return NextStep{Kind: NextNone}
 }
 
 // started: at least one lesson completed (of any revision) or one attempt
@@ -286,24 +346,11 @@ func (s *Service) checkPrerequisites(ctx context.Context, tx *gorm.DB, userID st
 	if len(m.Prerequisites) == 0 {
 		return nil
 	}
-	var recs []Record
-	if err := tx.WithContext(ctx).Select("module", "expires_at", "revoked_at").
-		Where("user_id = ? AND module IN ? AND revoked_at IS NULL", userID, m.Prerequisites).
-		Find(&recs).Error; err != nil {
+	held, err := heldRecords(ctx, tx, userID, m.Prerequisites, now)
+	if err != nil {
 		return err
 	}
-	held := map[string]bool{}
-	for _, r := range recs {
-		if r.statusAt(now) == RecordValid {
-			held[r.Module] = true
-		}
-	}
-	var missing []string
-	for _, p := range m.Prerequisites {
-		if !held[p] {
-			missing = append(missing, p)
-		}
-	}
+	missing := missingOf(m, held)
 	if len(missing) == 0 {
 		return nil
 	}
