@@ -4,11 +4,14 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/upskill/upskill/internal/store"
 )
 
 // Scheduler runs the daily digests inside serve: once the company's local
 // clock passes Hour, it plans and enqueues that day's digests. Every
-// replica may run one: the digest's de-duplication key (one per person per
+// replica runs one, and one at a time leads (a PostgreSQL advisory lock);
+// even without that, the digest's de-duplication key (one per person per
 // day) and reminders_sent decide who writes, so nothing goes twice.
 type Scheduler struct {
 	Service *Service
@@ -35,12 +38,18 @@ func (sc *Scheduler) RunOnce(ctx context.Context) (int, error) {
 	if !sc.Due(now) {
 		return 0, nil
 	}
-	digests, err := sc.Service.Plan(ctx, now)
-	if err != nil {
-		return 0, err
-	}
-	n, err := sc.Service.Enqueue(ctx, now, digests)
-	if err != nil {
+	n := 0
+	led, err := sc.Service.db.AsLeader(ctx, store.LeaderReminders, func(ctx context.Context) error {
+		digests, err := sc.Service.Plan(ctx, now)
+		if err != nil {
+			return err
+		}
+		n, err = sc.Service.Enqueue(ctx, now, digests)
+		return err
+	})
+	if err != nil || !led {
+		// Another replica leads now; this one checks again next time, and
+		// finds the day's digests written.
 		return n, err
 	}
 	sc.done = sc.Service.Day(now)
