@@ -83,7 +83,7 @@ func TestDailyDigestsOverTheWeeks(t *testing.T) {
 		publishCourse(t, e, "safe-data", "Safe data")
 		r := newReminders(t, e)
 		hr, _ := e.as(identity.RoleHR)
-		learner, ann := e.as(identity.RoleLearner)
+		_, ann := e.as(identity.RoleLearner)
 		bob := e.userIn("Sales")
 		// The test clock stands at Monday 2 March 2026, 09:00 UTC.
 		due := e.clock.Now().Add(10 * 24 * time.Hour) // Thursday 12 March
@@ -114,7 +114,7 @@ func TestDailyDigestsOverTheWeeks(t *testing.T) {
 			t.Fatalf("day 2: %+v", got)
 		}
 		// Ann turns optional reminders off; Bob keeps them.
-		learner = e.c.As(e.token(ann))
+		learner := e.c.As(e.token(ann))
 		learner.Put("/api/v1/me/notifications", map[string]any{"reminders": false}).Want(t, http.StatusOK)
 		if res := learner.Get("/api/v1/me/notifications"); res.Map(t)["reminders"] != false {
 			t.Fatalf("settings: %s", res.Body)

@@ -166,9 +166,10 @@ func (l *recordLimiter) step(c byte) string {
 	}
 	switch {
 	case l.inQuote:
-		if c == '"' {
+		switch c {
+		case '"':
 			l.maybeEnd = true
-		} else if c == '\n' {
+		case '\n':
 			l.line++
 		}
 	case c == '"' && l.fieldStart:

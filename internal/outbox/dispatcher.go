@@ -259,10 +259,9 @@ func (d *Dispatcher) record(ctx context.Context, r Row, derr error) error {
 	now := store.Timestamp(d.opt.Now())
 	set := map[string]any{"attempts": gorm.Expr("attempts + 1"), "last_attempt_at": now,
 		"locked_until": nil, "locked_by": ""}
-	switch {
-	case derr == nil:
+	if derr == nil {
 		set["status"], set["delivered_at"], set["last_error"] = Delivered, now, ""
-	default:
+	} else {
 		next := now.Add(d.backoff(r.Attempts + 1))
 		set["last_error"] = clip(derr)
 		if IsPermanent(derr) || next.After(r.GiveUpAt) {
@@ -279,10 +278,7 @@ func (d *Dispatcher) record(ctx context.Context, r Row, derr error) error {
 	// (and whose row another worker took) leaves the row to that worker.
 	res := d.db.W.WithContext(ctx).Model(&Row{}).
 		Where("id = ? AND locked_by = ? AND status = ?", r.ID, d.opt.Worker, Pending).Updates(set)
-	if res.Error != nil {
-		return res.Error
-	}
-	return nil
+	return res.Error
 }
 
 // backoff is the wait before attempt n+1 after n failures: BaseBackoff
