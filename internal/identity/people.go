@@ -152,76 +152,97 @@ func validateProfile(email, name, department, employeeID string) error {
 // passwords and disable or re-enable learners; only an admin changes roles
 // or edits staff. Disabling ends every session of the user.
 func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, p UserPatch) (User, error) {
-	// Refuse what can be refused before the costly password hash.
-	u, err := s.GetUser(ctx, id)
+	hash, err := s.prepatch(ctx, actor, id, p)
 	if err != nil {
 		return User{}, err
 	}
-	if err := mayPatch(actor, u, p); err != nil {
-		return User{}, err
-	}
-	if err := applyPatch(&u, p); err != nil {
-		return User{}, err
-	}
-	var hash *string
-	if p.Password != nil {
-		h, err := s.hashNewPassword(ctx, "password", *p.Password)
-		if err != nil {
-			return User{}, err
-		}
-		hash = &h
-	}
+	var u User
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
-		// Read the user again, locked, in the transaction that writes it
-		// back: checked or saved from the copy read above, a change made
-		// meanwhile (another field, a role an admin just granted) would be
-		// overwritten or bypassed.
-		var before User
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&before, "id = ?", id).Error
-		if store.IsNotFound(err) {
-			return fault.New(fault.NotFound, "no user %q", id)
-		}
-		if err != nil {
-			return err
-		}
-		if err := mayPatch(actor, before, p); err != nil {
-			return err
-		}
-		u = before
-		if err := applyPatch(&u, p); err != nil {
-			return err
-		}
-		if hash != nil {
-			u.PasswordHash = hash
-		}
-		if u.Department != before.Department {
-			if u.Department, err = canonicalDepartment(tx, s.now(), u.Department); err != nil {
-				return err
-			}
-		}
-		u.UpdatedAt = s.now()
-		if err := writeUser(tx, &u, func(tx *gorm.DB) error {
-			return tx.Select("*").Omit("created_at").Save(&u).Error
-		}); err != nil {
-			return err
-		}
-		if u.Disabled || p.Password != nil {
-			// Disabling ends every session; an admin-set password does too.
-			if err := s.revokeFamilies(tx, "user_id = ?", u.ID); err != nil {
-				return err
-			}
-		}
-		if before.Department != u.Department {
-			if err := s.membershipChanged(ctx, tx, []string{u.ID}); err != nil {
-				return err
-			}
-		}
-		return s.auditUpdate(ctx, tx, actor, before, u, p.Password != nil)
+		u, err = s.patchLocked(ctx, tx, actor, id, p, hash)
+		return err
 	})
 	if err != nil {
 		return User{}, fault.Ensure(err, "could not update the user")
 	}
 	return u, nil
+}
+
+// prepatch refuses what can be refused before the costly password hash,
+// then hashes the new password, if any.
+func (s *Service) prepatch(ctx context.Context, actor Principal, id string, p UserPatch) (*string, error) {
+	u, err := s.GetUser(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := mayPatch(actor, u, p); err != nil {
+		return nil, err
+	}
+	if err := applyPatch(&u, p); err != nil {
+		return nil, err
+	}
+	if p.Password == nil {
+		return nil, nil
+	}
+	h, err := s.hashNewPassword(ctx, "password", *p.Password)
+	if err != nil {
+		return nil, err
+	}
+	return &h, nil
+}
+
+// patchLocked reads the user again, locked, in the transaction that writes
+// it back: checked or saved from the copy read before, a change made
+// meanwhile (another field, a role an admin just granted) would be
+// overwritten or bypassed.
+func (s *Service) patchLocked(ctx context.Context, tx *gorm.DB, actor Principal, id string, p UserPatch, hash *string) (User, error) {
+	var before User
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&before, "id = ?", id).Error
+	if store.IsNotFound(err) {
+		return User{}, fault.New(fault.NotFound, "no user %q", id)
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if err := mayPatch(actor, before, p); err != nil {
+		return User{}, err
+	}
+	u := before
+	if err := applyPatch(&u, p); err != nil {
+		return User{}, err
+	}
+	if hash != nil {
+		u.PasswordHash = hash
+	}
+	if u.Department != before.Department {
+		if u.Department, err = canonicalDepartment(tx, s.now(), u.Department); err != nil {
+			return User{}, err
+		}
+	}
+	u.UpdatedAt = s.now()
+	if err := writeUser(tx, &u, func(tx *gorm.DB) error {
+		return tx.Select("*").Omit("created_at").Save(&u).Error
+	}); err != nil {
+		return User{}, err
+	}
+	if err := s.afterPatch(ctx, tx, before, u, p.Password != nil); err != nil {
+		return User{}, err
+	}
+	return u, s.auditUpdate(ctx, tx, actor, before, u, p.Password != nil)
+}
+
+// afterPatch ends sessions and tells membership listeners what a saved
+// patch implies.
+func (s *Service) afterPatch(ctx context.Context, tx *gorm.DB, before, u User, password bool) error {
+	if u.Disabled || password {
+		// Disabling ends every session; an admin-set password does too.
+		if err := s.revokeFamilies(tx, "user_id = ?", u.ID); err != nil {
+			return err
+		}
+	}
+	if before.Department != u.Department {
+		return s.membershipChanged(ctx, tx, []string{u.ID})
+	}
+	return nil
 }
 
 // mayPatch says whether actor may apply p to u: HR edits, disables and
