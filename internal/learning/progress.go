@@ -132,32 +132,8 @@ func (s *Service) RecordProgress(ctx context.Context, userID, slug, lesson strin
 		if err := enrol(tx, userID, slug, rev, now); err != nil {
 			return err
 		}
-		var prev *lessonProgress
-		if u.SecondsSpent > 0 {
-			var rows []lessonProgress
-			if err := tx.Where("user_id = ? AND module = ? AND lesson = ?", userID, slug, lesson).Limit(1).Find(&rows).Error; err != nil {
-				return err
-			}
-			if len(rows) == 1 {
-				prev = &rows[0]
-			}
-		}
-		lp := lessonProgress{UserID: userID, Module: slug, Lesson: lesson,
-			SecondsSpent: countedSeconds(u.SecondsSpent, capSeconds, prev, now), UpdatedAt: now}
-		if u.Completed {
-			lp.CompletedAt = &now
-		}
-		err := tx.Clauses(clause.OnConflict{
-			Columns: []clause.Column{{Name: "user_id"}, {Name: "module"}, {Name: "lesson"}},
-			DoUpdates: clause.Set{
-				{Column: clause.Column{Name: "seconds_spent"}, Value: gorm.Expr(
-					"CASE WHEN lesson_progress.seconds_spent + excluded.seconds_spent > ? THEN ? "+
-						"ELSE lesson_progress.seconds_spent + excluded.seconds_spent END", capSeconds, capSeconds)},
-				{Column: clause.Column{Name: "completed_at"}, Value: gorm.Expr("COALESCE(lesson_progress.completed_at, excluded.completed_at)")},
-				{Column: clause.Column{Name: "updated_at"}, Value: gorm.Expr("excluded.updated_at")},
-			},
-		}).Create(&lp).Error
-		if err != nil {
+		lp := lessonProgress{UserID: userID, Module: slug, Lesson: lesson, UpdatedAt: now}
+		if err := addLessonProgress(tx, lp, u, capSeconds); err != nil {
 			return err
 		}
 		st, err := loadState(ctx, tx, userID, slug)
@@ -177,6 +153,38 @@ func (s *Service) RecordProgress(ctx context.Context, userID, slug, lesson strin
 	}
 	s.logIssued(ctx, issued)
 	return out, nil
+}
+
+// addLessonProgress adds u to the progress row lp names (user, module,
+// lesson, updated_at), creating it if needed: seconds are counted as
+// countedSeconds allows and capped at capSeconds, and a lesson once done
+// stays done.
+func addLessonProgress(tx *gorm.DB, lp lessonProgress, u ProgressUpdate, capSeconds int64) error {
+	now := lp.UpdatedAt
+	var prev *lessonProgress
+	if u.SecondsSpent > 0 {
+		var rows []lessonProgress
+		if err := tx.Where("user_id = ? AND module = ? AND lesson = ?", lp.UserID, lp.Module, lp.Lesson).Limit(1).Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 1 {
+			prev = &rows[0]
+		}
+	}
+	lp.SecondsSpent = countedSeconds(u.SecondsSpent, capSeconds, prev, now)
+	if u.Completed {
+		lp.CompletedAt = &now
+	}
+	return tx.Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "user_id"}, {Name: "module"}, {Name: "lesson"}},
+		DoUpdates: clause.Set{
+			{Column: clause.Column{Name: "seconds_spent"}, Value: gorm.Expr(
+				"CASE WHEN lesson_progress.seconds_spent + excluded.seconds_spent > ? THEN ? "+
+					"ELSE lesson_progress.seconds_spent + excluded.seconds_spent END", capSeconds, capSeconds)},
+			{Column: clause.Column{Name: "completed_at"}, Value: gorm.Expr("COALESCE(lesson_progress.completed_at, excluded.completed_at)")},
+			{Column: clause.Column{Name: "updated_at"}, Value: gorm.Expr("excluded.updated_at")},
+		},
+	}).Create(&lp).Error
 }
 
 // Progress returns where userID stands with the module slug.
