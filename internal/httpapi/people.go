@@ -343,5 +343,5 @@ func timeParam(c *gin.Context, name string) (*time.Time, error) {
 
 func (s *Server) jwks(c *gin.Context) {
 	c.Header("Cache-Control", "public, max-age=300")
-	c.JSON(http.StatusOK, gin.H{"keys": s.RecordKeys.JWKS()})
+	c.JSON(http.StatusOK, jwksJSON{Keys: s.RecordKeys.JWKS()})
 }
