@@ -1,14 +1,12 @@
 package httpapi
 
 import (
-	"math"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/learning"
 	"github.com/upskill/upskill/internal/page"
 )
@@ -78,13 +76,12 @@ func (s *Server) putLessonProgress(c *gin.Context) {
 	}
 	u := learning.ProgressUpdate{Completed: in.Completed}
 	if in.SecondsSpent != nil {
-		v := *in.SecondsSpent
-		if v != math.Trunc(v) || v < 0 || v > learning.MaxSecondsPerCall {
-			fail(c, fault.InvalidFields("seconds_spent must be a whole number from 0 to "+strconv.Itoa(learning.MaxSecondsPerCall),
-				fault.FieldError{Field: "seconds_spent", Message: "must be a whole number, 0–" + strconv.Itoa(learning.MaxSecondsPerCall)}))
+		n, err := learning.SecondsSpent(*in.SecondsSpent)
+		if err != nil {
+			fail(c, err)
 			return
 		}
-		u.SecondsSpent = int(v)
+		u.SecondsSpent = n
 	}
 	p, err := s.Learning.RecordProgress(c.Request.Context(), principal(c).UserID, c.Param("slug"), c.Param("lesson"), u)
 	if err != nil {

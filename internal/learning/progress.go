@@ -3,6 +3,7 @@ package learning
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +31,17 @@ const MaxSecondsPerCall = 86400
 // LessonTimeFactor bounds the time counted on one lesson: at most this many
 // times the lesson's estimated reading time.
 const LessonTimeFactor = 4
+
+// SecondsSpent checks a reported seconds_spent, a JSON number: a whole
+// number from 0 to MaxSecondsPerCall, or Invalid naming the field.
+func SecondsSpent(v float64) (int, error) {
+	if v != math.Trunc(v) || v < 0 || v > MaxSecondsPerCall {
+		return 0, fault.InvalidFields(
+			fmt.Sprintf("seconds_spent must be a whole number from 0 to %d", MaxSecondsPerCall),
+			fault.FieldError{Field: "seconds_spent", Message: fmt.Sprintf("must be a whole number, 0–%d", MaxSecondsPerCall)})
+	}
+	return int(v), nil
+}
 
 // countedSeconds is how much of a reported seconds_spent counts towards
 // the learner's time on a lesson, so that learning hours stay plausible
@@ -105,10 +117,8 @@ type ProgressUpdate struct {
 // record in the same transaction. Answers 409 prerequisites-missing until
 // every prerequisite has a valid record.
 func (s *Service) RecordProgress(ctx context.Context, userID, slug, lesson string, u ProgressUpdate) (ModuleProgress, error) {
-	if u.SecondsSpent < 0 || u.SecondsSpent > MaxSecondsPerCall {
-		return ModuleProgress{}, fault.InvalidFields(
-			fmt.Sprintf("seconds_spent must be a whole number from 0 to %d", MaxSecondsPerCall),
-			fault.FieldError{Field: "seconds_spent", Message: fmt.Sprintf("must be 0–%d", MaxSecondsPerCall)})
+	if _, err := SecondsSpent(float64(u.SecondsSpent)); err != nil {
+		return ModuleProgress{}, err
 	}
 	m, rev, err := s.current(slug)
 	if err != nil {
