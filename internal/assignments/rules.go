@@ -28,57 +28,78 @@ func (s *Service) ApplyRules(ctx context.Context, tx *gorm.DB, userIDs []string)
 	if len(rules) == 0 {
 		return nil
 	}
+	byDept := s.liveRulesByDept(rules)
+	now := s.clock()
+	made := map[string]int{} // by rule id
+	for chunk := range slices.Chunk(userIDs, batch) {
+		if err := applyRulesTo(tx, chunk, byDept, now, made); err != nil {
+			return err
+		}
+	}
+	return auditRulesApplied(ctx, tx, rules, made)
+}
+
+// liveRulesByDept groups rules by department, leaving out those of
+// archived modules: an archived module is assigned to nobody new; its rule
+// stays for when a trainer unarchives it.
+func (s *Service) liveRulesByDept(rules []Rule) map[string][]Rule {
 	var mods map[string]ModuleInfo
 	if s.catalog != nil {
 		mods = s.catalog.Modules()
 	}
 	byDept := map[string][]Rule{}
 	for _, r := range rules {
-		// An archived module is assigned to nobody new; its rule stays for
-		// when a trainer unarchives it.
 		if mods[r.Module].Archived {
 			continue
 		}
 		byDept[r.Department] = append(byDept[r.Department], r)
 	}
-	now := s.clock()
-	made := map[string]int{} // by rule id
-	for chunk := range slices.Chunk(userIDs, batch) {
-		var users []struct {
-			ID         string
-			Department string
-		}
-		if err := tx.Table("users").Select("id", "department").
-			Where("id IN ? AND disabled = ?", chunk, false).Find(&users).Error; err != nil {
-			return fault.Wrap(err, "could not read the users' departments")
-		}
-		var held []struct{ UserID, Module string }
-		if err := tx.Model(&Assignment{}).Select("user_id", "module").
-			Where("user_id IN ?", chunk).Find(&held).Error; err != nil {
-			return fault.Wrap(err, "could not read the users' assignments")
-		}
-		has := make(map[[2]string]bool, len(held))
-		for _, h := range held {
-			has[[2]string{h.UserID, h.Module}] = true
-		}
-		var fresh []Assignment
-		for _, u := range users {
-			for _, r := range byDept[u.Department] {
-				if has[[2]string{u.ID, r.Module}] {
-					continue
-				}
-				id := r.ID
-				fresh = append(fresh, Assignment{ID: newID(), UserID: u.ID, Module: r.Module,
-					DueAt: now.AddDate(0, 0, r.DueInDays), AssignedAt: now, GraceDays: r.GraceDays, RuleID: &id})
-				made[r.ID]++
+	return byDept
+}
+
+// applyRulesTo assigns one chunk of users what their department's rules
+// name and they do not hold yet, counting the assignments in made by rule.
+func applyRulesTo(tx *gorm.DB, chunk []string, byDept map[string][]Rule, now time.Time, made map[string]int) error {
+	var users []struct {
+		ID         string
+		Department string
+	}
+	if err := tx.Table("users").Select("id", "department").
+		Where("id IN ? AND disabled = ?", chunk, false).Find(&users).Error; err != nil {
+		return fault.Wrap(err, "could not read the users' departments")
+	}
+	var held []struct{ UserID, Module string }
+	if err := tx.Model(&Assignment{}).Select("user_id", "module").
+		Where("user_id IN ?", chunk).Find(&held).Error; err != nil {
+		return fault.Wrap(err, "could not read the users' assignments")
+	}
+	has := make(map[[2]string]bool, len(held))
+	for _, h := range held {
+		has[[2]string{h.UserID, h.Module}] = true
+	}
+	var fresh []Assignment
+	for _, u := range users {
+		for _, r := range byDept[u.Department] {
+			if has[[2]string{u.ID, r.Module}] {
+				continue
 			}
-		}
-		if len(fresh) > 0 {
-			if err := tx.CreateInBatches(fresh, batch).Error; err != nil {
-				return fault.Wrap(err, "could not assign the standing rules' modules")
-			}
+			id := r.ID
+			fresh = append(fresh, Assignment{ID: newID(), UserID: u.ID, Module: r.Module,
+				DueAt: now.AddDate(0, 0, r.DueInDays), AssignedAt: now, GraceDays: r.GraceDays, RuleID: &id})
+			made[r.ID]++
 		}
 	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	if err := tx.CreateInBatches(fresh, batch).Error; err != nil {
+		return fault.Wrap(err, "could not assign the standing rules' modules")
+	}
+	return nil
+}
+
+// auditRulesApplied records, per rule, how many assignments it made.
+func auditRulesApplied(ctx context.Context, tx *gorm.DB, rules []Rule, made map[string]int) error {
 	for _, r := range rules {
 		if n := made[r.ID]; n > 0 {
 			if err := audit.Record(ctx, tx, "", audit.AssignmentMade, r.Module, map[string]any{

@@ -143,8 +143,7 @@ type Filter struct {
 func (s *Service) List(f Filter, p page.Request) ([]*Published, string, error) {
 	if f.Topic != "" && !slices.Contains(content.Topics, f.Topic) {
 		msg := "unknown topic; one of " + strings.Join(content.Topics, ", ")
-		return nil, "", &fault.Error{Code: fault.BadRequest, Message: "topic: " + msg,
-			Fields: []fault.FieldError{{Field: "topic", Message: msg}}}
+		return nil, "", fault.BadField("topic: "+msg, "topic", msg)
 	}
 	p = p.OrDefault()
 	words := strings.Fields(strings.ToLower(f.Query))

@@ -90,6 +90,16 @@ type Quiz struct {
 	Questions []Question `json:"questions"`
 }
 
+// Asked is how many questions an attempt asks: Draw when set, else the
+// whole pool. (A Draw over the pool is a content problem; learning still
+// asks at most the pool.)
+func (q *Quiz) Asked() int {
+	if q.Draw > 0 {
+		return q.Draw
+	}
+	return len(q.Questions)
+}
+
 // Question is one quiz question, numbered in file order.
 type Question struct {
 	ID              string   `json:"id"`   // "q1".. in file order

@@ -63,10 +63,7 @@ func (p *parsing) scanLines(file string, src []byte) {
 // whose settings do not do what the trainer probably meant.
 func (p *parsing) quizWarnings(q *Quiz) {
 	const file = "quiz.md"
-	shown := len(q.Questions)
-	if q.Draw > 0 {
-		shown = q.Draw
-	}
+	shown := q.Asked()
 	if pool := len(q.Questions); 2*pool < 3*shown {
 		p.warn(file, p.drawLine, fmt.Sprintf("the pool has %s for %d asked; write at least %d (1.5 × the questions asked) so attempts differ", count(pool, "question"), shown, (3*shown+1)/2))
 	}

@@ -94,6 +94,13 @@ func InvalidFields(msg string, fields ...FieldError) *Error {
 	return &Error{Code: Invalid, Message: msg, Fields: fields}
 }
 
+// BadField is a malformed request (400) with one bad field: msg says
+// what is wrong in full, fieldMsg briefly for the field's entry in the
+// errors list.
+func BadField(msg, field, fieldMsg string) *Error {
+	return &Error{Code: BadRequest, Message: msg, Fields: []FieldError{{Field: field, Message: fieldMsg}}}
+}
+
 // CodeOf returns the code of err, Internal for errors that are not *Error.
 func CodeOf(err error) Code {
 	var e *Error

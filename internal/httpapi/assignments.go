@@ -163,6 +163,5 @@ func boolParam(c *gin.Context, name string) (*bool, error) {
 		v := false
 		return &v, nil
 	}
-	return nil, &fault.Error{Code: fault.BadRequest, Message: name + " must be true or false",
-		Fields: []fault.FieldError{{Field: name, Message: "must be true or false"}}}
+	return nil, fault.BadField(name+" must be true or false", name, "must be true or false")
 }

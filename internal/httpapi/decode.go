@@ -36,8 +36,7 @@ func decodeJSON(c *gin.Context, dst any) error {
 	}
 	if field, found := nulField(reflect.ValueOf(dst), ""); found {
 		msg := `holds a NUL character (\u0000), which no text here may contain`
-		return &fault.Error{Code: fault.BadRequest, Message: fmt.Sprintf("field %q %s", field, msg),
-			Fields: []fault.FieldError{{Field: field, Message: msg}}}
+		return fault.BadField(fmt.Sprintf("field %q %s", field, msg), field, msg)
 	}
 	return nil
 }
@@ -126,12 +125,10 @@ func decodeError(err error) error {
 			field = "(body)"
 		}
 		msg := fmt.Sprintf("must be %s, not a JSON %s", jsonKind(typeErr.Type.Kind().String()), typeErr.Value)
-		return &fault.Error{Code: fault.BadRequest, Message: fmt.Sprintf("field %q %s", field, msg),
-			Fields: []fault.FieldError{{Field: field, Message: msg}}}
+		return fault.BadField(fmt.Sprintf("field %q %s", field, msg), field, msg)
 	case strings.HasPrefix(err.Error(), fieldErr):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), fieldErr), `"`)
-		return &fault.Error{Code: fault.BadRequest, Message: fmt.Sprintf("unknown field %q", field),
-			Fields: []fault.FieldError{{Field: field, Message: "unknown field"}}}
+		return fault.BadField(fmt.Sprintf("unknown field %q", field), field, "unknown field")
 	case errors.As(err, &tooBig):
 		return tooLarge(tooBig.Limit)
 	default:

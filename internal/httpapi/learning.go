@@ -1,14 +1,12 @@
 package httpapi
 
 import (
-	"math"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/learning"
 	"github.com/upskill/upskill/internal/page"
 )
@@ -78,13 +76,12 @@ func (s *Server) putLessonProgress(c *gin.Context) {
 	}
 	u := learning.ProgressUpdate{Completed: in.Completed}
 	if in.SecondsSpent != nil {
-		v := *in.SecondsSpent
-		if v != math.Trunc(v) || v < 0 || v > learning.MaxSecondsPerCall {
-			fail(c, fault.InvalidFields("seconds_spent must be a whole number from 0 to "+strconv.Itoa(learning.MaxSecondsPerCall),
-				fault.FieldError{Field: "seconds_spent", Message: "must be a whole number, 0–" + strconv.Itoa(learning.MaxSecondsPerCall)}))
+		n, err := learning.SecondsSpent(*in.SecondsSpent)
+		if err != nil {
+			fail(c, err)
 			return
 		}
-		u.SecondsSpent = int(v)
+		u.SecondsSpent = n
 	}
 	p, err := s.Learning.RecordProgress(c.Request.Context(), principal(c).UserID, c.Param("slug"), c.Param("lesson"), u)
 	if err != nil {
@@ -177,11 +174,6 @@ func (s *Server) submitAttempt(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	type resultJSON struct {
-		QuestionID      string `json:"question_id"`
-		Correct         bool   `json:"correct"`
-		ExplanationHTML string `json:"explanation_html"`
-	}
 	results := make([]resultJSON, len(r.Results))
 	for i, q := range r.Results {
 		results[i] = resultJSON{QuestionID: q.QuestionID, Correct: q.Correct, ExplanationHTML: q.ExplanationHTML}
@@ -191,8 +183,8 @@ func (s *Server) submitAttempt(c *gin.Context) {
 		rj := toRecordJSON(*r.Completion)
 		completion = &rj
 	}
-	c.JSON(http.StatusOK, gin.H{"id": r.ID, "score": r.Score, "passed": r.Passed, "pass_mark": r.PassMark,
-		"results": results, "completion": completion})
+	c.JSON(http.StatusOK, submissionJSON{ID: r.ID, Score: r.Score, Passed: r.Passed, PassMark: r.PassMark,
+		Results: results, Completion: completion})
 }
 
 func (s *Server) postFeedback(c *gin.Context) {
@@ -213,8 +205,8 @@ func (s *Server) postFeedback(c *gin.Context) {
 	if replaced {
 		status = http.StatusOK
 	}
-	c.JSON(status, gin.H{"module": f.Module, "revision": f.Revision, "rating": f.Rating, "comment": f.Comment,
-		"created_at": f.CreatedAt.UTC(), "updated_at": f.UpdatedAt.UTC()})
+	c.JSON(status, feedbackJSON{Module: f.Module, Revision: f.Revision, Rating: f.Rating, Comment: f.Comment,
+		CreatedAt: f.CreatedAt.UTC(), UpdatedAt: f.UpdatedAt.UTC()})
 }
 
 func (s *Server) getFeedback(c *gin.Context) {
@@ -232,10 +224,10 @@ func (s *Server) getFeedback(c *gin.Context) {
 	for rating, n := range sum.Distribution {
 		dist[strconv.Itoa(rating)] = n
 	}
-	comments := make([]gin.H, len(sum.Comments))
+	comments := make([]feedbackCommentJSON, len(sum.Comments))
 	for i, cm := range sum.Comments {
-		comments[i] = gin.H{"rating": cm.Rating, "comment": cm.Comment, "created_at": cm.At.UTC()}
+		comments[i] = feedbackCommentJSON{Rating: cm.Rating, Comment: cm.Comment, CreatedAt: cm.At.UTC()}
 	}
-	c.JSON(http.StatusOK, gin.H{"count": sum.Count, "average_rating": sum.AverageRating, "distribution": dist,
-		"comments": comments})
+	c.JSON(http.StatusOK, feedbackSummaryJSON{Count: sum.Count, AverageRating: sum.AverageRating, Distribution: dist,
+		Comments: comments})
 }

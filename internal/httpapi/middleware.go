@@ -158,8 +158,7 @@ func storableURL() gin.HandlerFunc {
 			}
 			if bad {
 				msg := "holds a NUL character or invalid UTF-8"
-				fail(c, &fault.Error{Code: fault.BadRequest, Message: fmt.Sprintf("query parameter %q %s", name, msg),
-					Fields: []fault.FieldError{{Field: name, Message: msg}}})
+				fail(c, fault.BadField(fmt.Sprintf("query parameter %q %s", name, msg), name, msg))
 				return
 			}
 		}

@@ -102,11 +102,7 @@ func toModuleJSON(p *catalog.Published) moduleJSON {
 		out.Lessons[i] = lessonRefJSON{Slug: l.Slug, Title: l.Title, Minutes: l.Minutes}
 	}
 	if q := p.Quiz; q != nil {
-		n := len(q.Questions)
-		if q.Draw > 0 {
-			n = q.Draw
-		}
-		out.Quiz = &quizInfoJSON{QuestionCount: n, PassMark: p.PassMark, MaxAttempts: p.MaxAttempts}
+		out.Quiz = &quizInfoJSON{QuestionCount: q.Asked(), PassMark: p.PassMark, MaxAttempts: p.MaxAttempts}
 	}
 	if p.ValidForDays > 0 {
 		out.ValidForDays = &p.ValidForDays

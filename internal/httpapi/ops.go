@@ -10,7 +10,7 @@ import (
 )
 
 func (s *Server) healthz(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	c.JSON(http.StatusOK, statusJSON{Status: "ok"})
 }
 
 func (s *Server) readyz(c *gin.Context) {
@@ -18,7 +18,7 @@ func (s *Server) readyz(c *gin.Context) {
 		fail(c, &fault.Error{Code: fault.Unavailable, Message: "the database does not answer", Err: err})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	c.JSON(http.StatusOK, statusJSON{Status: "ready"})
 }
 
 func (s *Server) openapi(c *gin.Context) {

@@ -264,8 +264,7 @@ func (s *Server) importUsers(c *gin.Context) {
 	case "true":
 		opt.Invite = true
 	default:
-		fail(c, &fault.Error{Code: fault.BadRequest, Message: "invite must be true or false",
-			Fields: []fault.FieldError{{Field: "invite", Message: "must be true or false"}}})
+		fail(c, fault.BadField("invite must be true or false", "invite", "must be true or false"))
 		return
 	}
 	res, err := s.Identity.ImportCSVWith(c.Request.Context(), principal(c), bodyReader{c.Request.Body}, opt)
@@ -337,11 +336,10 @@ func timeParam(c *gin.Context, name string) (*time.Time, error) {
 			return &t, nil
 		}
 	}
-	return nil, &fault.Error{Code: fault.BadRequest, Message: name + " must be an RFC 3339 time or a YYYY-MM-DD date",
-		Fields: []fault.FieldError{{Field: name, Message: "not a time"}}}
+	return nil, fault.BadField(name+" must be an RFC 3339 time or a YYYY-MM-DD date", name, "not a time")
 }
 
 func (s *Server) jwks(c *gin.Context) {
 	c.Header("Cache-Control", "public, max-age=300")
-	c.JSON(http.StatusOK, gin.H{"keys": s.RecordKeys.JWKS()})
+	c.JSON(http.StatusOK, jwksJSON{Keys: s.RecordKeys.JWKS()})
 }

@@ -116,13 +116,13 @@ func (s *Server) getCertificate(c *gin.Context) {
 
 // verificationJSON answers both verify routes. It names the holder but
 // carries no email and no user id.
-func verificationJSON(v learning.Verification) gin.H {
-	var rec any // JSON null when the credential is not genuine
+func verificationJSON(v learning.Verification) verifyJSON {
+	var rec *verifiedJSON // JSON null when the credential is not genuine
 	if f := v.Record; f != nil {
-		rec = gin.H{"id": f.ID, "holder_name": f.HolderName, "module": f.Module, "module_title": f.ModuleTitle,
-			"revision": f.Revision, "issued_at": f.IssuedAt.UTC(), "expires_at": utc(f.ExpiresAt)}
+		rec = &verifiedJSON{ID: f.ID, HolderName: f.HolderName, Module: f.Module, ModuleTitle: f.ModuleTitle,
+			Revision: f.Revision, IssuedAt: f.IssuedAt.UTC(), ExpiresAt: utc(f.ExpiresAt)}
 	}
-	return gin.H{"valid": v.Valid, "status": v.Status, "record": rec}
+	return verifyJSON{Valid: v.Valid, Status: v.Status, Record: rec}
 }
 
 func (s *Server) verifyRecord(c *gin.Context) {

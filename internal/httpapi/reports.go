@@ -82,7 +82,7 @@ func (s *Server) summaryReport(c *gin.Context) {
 		out = append(out, summaryGroupJSON{Key: g.Key, Assigned: g.Assigned, Started: g.Started, Completed: g.Completed,
 			CompletionRate: g.CompletionRate, AverageScore: g.AverageScore, Overdue: g.Overdue, LearningHours: g.LearningHours})
 	}
-	c.JSON(http.StatusOK, gin.H{"groups": out})
+	c.JSON(http.StatusOK, summaryJSON{Groups: out})
 }
 
 // refreshCatalog brings this replica's catalog up to date (one small query

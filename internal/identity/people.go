@@ -2,9 +2,7 @@ package identity
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/google/uuid"
@@ -13,7 +11,6 @@ import (
 
 	"github.com/upskill/upskill/internal/audit"
 	"github.com/upskill/upskill/internal/fault"
-	"github.com/upskill/upskill/internal/page"
 	"github.com/upskill/upskill/internal/store"
 )
 
@@ -155,76 +152,97 @@ func validateProfile(email, name, department, employeeID string) error {
 // passwords and disable or re-enable learners; only an admin changes roles
 // or edits staff. Disabling ends every session of the user.
 func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, p UserPatch) (User, error) {
-	// Refuse what can be refused before the costly password hash.
-	u, err := s.GetUser(ctx, id)
+	hash, err := s.prepatch(ctx, actor, id, p)
 	if err != nil {
 		return User{}, err
 	}
-	if err := mayPatch(actor, u, p); err != nil {
-		return User{}, err
-	}
-	if err := applyPatch(&u, p); err != nil {
-		return User{}, err
-	}
-	var hash *string
-	if p.Password != nil {
-		h, err := s.hashNewPassword(ctx, "password", *p.Password)
-		if err != nil {
-			return User{}, err
-		}
-		hash = &h
-	}
+	var u User
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
-		// Read the user again, locked, in the transaction that writes it
-		// back: checked or saved from the copy read above, a change made
-		// meanwhile (another field, a role an admin just granted) would be
-		// overwritten or bypassed.
-		var before User
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&before, "id = ?", id).Error
-		if store.IsNotFound(err) {
-			return fault.New(fault.NotFound, "no user %q", id)
-		}
-		if err != nil {
-			return err
-		}
-		if err := mayPatch(actor, before, p); err != nil {
-			return err
-		}
-		u = before
-		if err := applyPatch(&u, p); err != nil {
-			return err
-		}
-		if hash != nil {
-			u.PasswordHash = hash
-		}
-		if u.Department != before.Department {
-			if u.Department, err = canonicalDepartment(tx, s.now(), u.Department); err != nil {
-				return err
-			}
-		}
-		u.UpdatedAt = s.now()
-		if err := writeUser(tx, &u, func(tx *gorm.DB) error {
-			return tx.Select("*").Omit("created_at").Save(&u).Error
-		}); err != nil {
-			return err
-		}
-		if u.Disabled || p.Password != nil {
-			// Disabling ends every session; an admin-set password does too.
-			if err := s.revokeFamilies(tx, "user_id = ?", u.ID); err != nil {
-				return err
-			}
-		}
-		if before.Department != u.Department {
-			if err := s.membershipChanged(ctx, tx, []string{u.ID}); err != nil {
-				return err
-			}
-		}
-		return s.auditUpdate(ctx, tx, actor, before, u, p.Password != nil)
+		u, err = s.patchLocked(ctx, tx, actor, id, p, hash)
+		return err
 	})
 	if err != nil {
 		return User{}, fault.Ensure(err, "could not update the user")
 	}
 	return u, nil
+}
+
+// prepatch refuses what can be refused before the costly password hash,
+// then hashes the new password, if any.
+func (s *Service) prepatch(ctx context.Context, actor Principal, id string, p UserPatch) (*string, error) {
+	u, err := s.GetUser(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := mayPatch(actor, u, p); err != nil {
+		return nil, err
+	}
+	if err := applyPatch(&u, p); err != nil {
+		return nil, err
+	}
+	if p.Password == nil {
+		return nil, nil
+	}
+	h, err := s.hashNewPassword(ctx, "password", *p.Password)
+	if err != nil {
+		return nil, err
+	}
+	return &h, nil
+}
+
+// patchLocked reads the user again, locked, in the transaction that writes
+// it back: checked or saved from the copy read before, a change made
+// meanwhile (another field, a role an admin just granted) would be
+// overwritten or bypassed.
+func (s *Service) patchLocked(ctx context.Context, tx *gorm.DB, actor Principal, id string, p UserPatch, hash *string) (User, error) {
+	var before User
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&before, "id = ?", id).Error
+	if store.IsNotFound(err) {
+		return User{}, fault.New(fault.NotFound, "no user %q", id)
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if err := mayPatch(actor, before, p); err != nil {
+		return User{}, err
+	}
+	u := before
+	if err := applyPatch(&u, p); err != nil {
+		return User{}, err
+	}
+	if hash != nil {
+		u.PasswordHash = hash
+	}
+	if u.Department != before.Department {
+		if u.Department, err = canonicalDepartment(tx, s.now(), u.Department); err != nil {
+			return User{}, err
+		}
+	}
+	u.UpdatedAt = s.now()
+	if err := writeUser(tx, &u, func(tx *gorm.DB) error {
+		return tx.Select("*").Omit("created_at").Save(&u).Error
+	}); err != nil {
+		return User{}, err
+	}
+	if err := s.afterPatch(ctx, tx, before, u, p.Password != nil); err != nil {
+		return User{}, err
+	}
+	return u, s.auditUpdate(ctx, tx, actor, before, u, p.Password != nil)
+}
+
+// afterPatch ends sessions and tells membership listeners what a saved
+// patch implies.
+func (s *Service) afterPatch(ctx context.Context, tx *gorm.DB, before, u User, password bool) error {
+	if u.Disabled || password {
+		// Disabling ends every session; an admin-set password does too.
+		if err := s.revokeFamilies(tx, "user_id = ?", u.ID); err != nil {
+			return err
+		}
+	}
+	if before.Department != u.Department {
+		return s.membershipChanged(ctx, tx, []string{u.ID})
+	}
+	return nil
 }
 
 // mayPatch says whether actor may apply p to u: HR edits, disables and
@@ -335,110 +353,4 @@ func (s *Service) membershipChanged(ctx context.Context, tx *gorm.DB, ids []stri
 		return nil
 	}
 	return s.OnMembership(ctx, tx, ids)
-}
-
-// UserFilter narrows ListUsers.
-type UserFilter struct {
-	Department string
-	Query      string // matches name, email or employee id
-}
-
-// ListUsers returns users ordered by email, a page at a time.
-func (s *Service) ListUsers(ctx context.Context, f UserFilter, p page.Request) ([]User, string, error) {
-	q := s.db.R.WithContext(ctx).Model(&User{})
-	if f.Department != "" {
-		// Departments match without regard to case: look up the spelling.
-		dept := f.Department
-		if canon, err := LookupDepartments(s.db.R.WithContext(ctx), []string{dept}); err == nil && canon[dept] != "" {
-			dept = canon[dept]
-		}
-		q = q.Where("department = ?", dept)
-	}
-	if t := strings.TrimSpace(f.Query); t != "" {
-		like := "%" + escapeLike(strings.ToLower(t)) + "%"
-		q = q.Where("(LOWER(name) LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' OR LOWER(COALESCE(employee_id, '')) LIKE ? ESCAPE '\\')", like, like, like)
-	}
-	if p.Cursor != "" {
-		q = q.Where("email > ?", p.Cursor)
-	}
-	var users []User
-	if err := q.Order("email").Limit(p.Limit + 1).Find(&users).Error; err != nil {
-		return nil, "", fault.Wrap(err, "could not list users")
-	}
-	users, next := page.Trim(users, p.Limit, func(u User) string { return u.Email })
-	return users, next, nil
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-// Bootstrap creates the first admin when no user exists. With no password
-// given it makes a random one and returns it so the caller can print it
-// once; otherwise it returns "".
-func (s *Service) Bootstrap(ctx context.Context, email, password string) (created bool, generated string, err error) {
-	var n int64
-	if err := s.db.W.WithContext(ctx).Model(&User{}).Count(&n).Error; err != nil {
-		return false, "", fault.Wrap(err, "could not count users")
-	}
-	if n > 0 {
-		return false, "", nil
-	}
-	if email == "" {
-		email = "admin@upskill.local"
-	}
-	if password == "" {
-		password = RandomPassword()
-		generated = password
-	}
-	_, err = s.CreateUser(ctx, Principal{Roles: Roles{RoleAdmin}}, NewUser{
-		Email: email, Name: "Administrator", Roles: []string{RoleAdmin}, Password: password})
-	if fault.Is(err, fault.Conflict) {
-		return false, "", nil // another replica bootstrapped at the same moment
-	}
-	if err != nil {
-		return false, "", fmt.Errorf("create the first admin: %w", err)
-	}
-	return true, generated, nil
-}
-
-// RandomPassword returns a 20-character password from an unambiguous
-// alphabet.
-func RandomPassword() string {
-	const alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-	b := make([]byte, 20)
-	if _, err := io.ReadFull(rand.Reader, b); err != nil {
-		panic(err)
-	}
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
-}
-
-// DemoAccount is one sign-in created by EnsureDemo.
-type DemoAccount struct{ Role, Email, Password string }
-
-// EnsureDemo creates (or resets) one account per role with a fresh
-// password, for trying the API out. Never enabled by default.
-func (s *Service) EnsureDemo(ctx context.Context) ([]DemoAccount, error) {
-	admin := Principal{Roles: Roles{RoleAdmin}}
-	var out []DemoAccount
-	for _, role := range AllRoles {
-		acc := DemoAccount{Role: role, Email: role + "@demo.upskill.local", Password: "demo-" + RandomPassword()}
-		var u User
-		err := s.db.R.WithContext(ctx).Take(&u, "email = ?", acc.Email).Error
-		switch {
-		case store.IsNotFound(err):
-			_, err = s.CreateUser(ctx, admin, NewUser{Email: acc.Email, Name: "Demo " + role,
-				Department: "Marketing", Roles: []string{role}, Password: acc.Password})
-		case err == nil:
-			_, err = s.UpdateUser(ctx, admin, u.ID, UserPatch{Password: &acc.Password})
-		}
-		if err != nil {
-			return nil, fmt.Errorf("demo account %s: %w", acc.Email, err)
-		}
-		out = append(out, acc)
-	}
-	return out, nil
 }

@@ -71,18 +71,20 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 		return Session{}, verr
 	}
 	if !found || !ok || u.Disabled {
-		actor := ""
-		if found {
-			actor = u.ID
-		}
-		if err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-			return audit.Record(ctx, tx, actor, audit.LoginFailed, email, map[string]any{"email": email})
-		}); err != nil {
-			return Session{}, fault.Wrap(err, "could not record the failed sign-in")
-		}
-		return Session{}, errBadLogin
+		return Session{}, s.refuseLogin(ctx, u.ID, email)
 	}
 	return s.openLogin(ctx, u, password, keys)
+}
+
+// refuseLogin records a failed sign-in (actor is "" when no account has
+// the email) and returns errBadLogin.
+func (s *Service) refuseLogin(ctx context.Context, actor, email string) error {
+	if err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		return audit.Record(ctx, tx, actor, audit.LoginFailed, email, map[string]any{"email": email})
+	}); err != nil {
+		return fault.Wrap(err, "could not record the failed sign-in")
+	}
+	return errBadLogin
 }
 
 // openLogin opens the session of a checked sign-in, gives its attempt

@@ -190,14 +190,7 @@ func (s *Service) SubmitAttempt(ctx context.Context, userID, id string, answers 
 	var out Result
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		now := s.clock()
-		var a attemptRow
-		err := gorm.ErrRecordNotFound
-		if knownID(id) {
-			err = tx.WithContext(ctx).Where("id = ?", id).Take(&a).Error
-		}
-		if store.IsNotFound(err) || (err == nil && a.UserID != userID) {
-			return fault.New(fault.NotFound, "no attempt %q", id)
-		}
+		a, err := loadOwnAttempt(ctx, tx, userID, id)
 		if err != nil {
 			return err
 		}
@@ -215,15 +208,8 @@ func (s *Service) SubmitAttempt(ctx context.Context, userID, id string, answers 
 		if err != nil {
 			return err
 		}
-		stored, _ := json.Marshal(answers) // a map of string slices always marshals
-		res := tx.WithContext(ctx).Model(&attemptRow{}).Where("id = ? AND submitted_at IS NULL", id).
-			Updates(map[string]any{"submitted_at": now, "score": g.Score, "passed": g.Passed, "answers": string(stored)})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			// Another request submitted it between our read and this write.
-			return fault.Typed(fault.Conflict, TypeAttemptSubmitted, "attempt %q was already submitted", id)
+		if err := markSubmitted(ctx, tx, id, g, answers, now); err != nil {
+			return err
 		}
 		if g.Passed {
 			st, err := loadState(ctx, tx, userID, a.Module)
@@ -242,6 +228,35 @@ func (s *Service) SubmitAttempt(ctx context.Context, userID, id string, answers 
 	}
 	s.logIssued(ctx, out.Completion)
 	return out, nil
+}
+
+// loadOwnAttempt reads attempt id of userID; another user's attempt is
+// NotFound like a missing one.
+func loadOwnAttempt(ctx context.Context, tx *gorm.DB, userID, id string) (attemptRow, error) {
+	var a attemptRow
+	err := gorm.ErrRecordNotFound
+	if knownID(id) {
+		err = tx.WithContext(ctx).Where("id = ?", id).Take(&a).Error
+	}
+	if store.IsNotFound(err) || (err == nil && a.UserID != userID) {
+		return attemptRow{}, fault.New(fault.NotFound, "no attempt %q", id)
+	}
+	return a, err
+}
+
+// markSubmitted stores the graded answers on attempt id unless another
+// request submitted it between our read and this write (409).
+func markSubmitted(ctx context.Context, tx *gorm.DB, id string, g Result, answers map[string][]string, now time.Time) error {
+	stored, _ := json.Marshal(answers) // a map of string slices always marshals
+	res := tx.WithContext(ctx).Model(&attemptRow{}).Where("id = ? AND submitted_at IS NULL", id).
+		Updates(map[string]any{"submitted_at": now, "score": g.Score, "passed": g.Passed, "answers": string(stored)})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return fault.Typed(fault.Conflict, TypeAttemptSubmitted, "attempt %q was already submitted", id)
+	}
+	return nil
 }
 
 // grade checks answers against the attempt's questions and scores them.

@@ -23,10 +23,7 @@ func (s *Service) draw(q *content.Quiz) ([]shownQuestion, error) {
 	for i := range pick {
 		pick[i] = i
 	}
-	n := len(pick)
-	if q.Draw > 0 && q.Draw < n {
-		n = q.Draw
-	}
+	n := min(q.Asked(), len(pick))
 	if q.Shuffle || n < len(pick) {
 		if err := s.shuffle(pick); err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package learning
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +31,17 @@ const MaxSecondsPerCall = 86400
 // LessonTimeFactor bounds the time counted on one lesson: at most this many
 // times the lesson's estimated reading time.
 const LessonTimeFactor = 4
+
+// SecondsSpent checks a reported seconds_spent, a JSON number: a whole
+// number from 0 to MaxSecondsPerCall, or Invalid naming the field.
+func SecondsSpent(v float64) (int, error) {
+	if v != math.Trunc(v) || v < 0 || v > MaxSecondsPerCall {
+		return 0, fault.InvalidFields(
+			fmt.Sprintf("seconds_spent must be a whole number from 0 to %d", MaxSecondsPerCall),
+			fault.FieldError{Field: "seconds_spent", Message: fmt.Sprintf("must be a whole number, 0–%d", MaxSecondsPerCall)})
+	}
+	return int(v), nil
+}
 
 // countedSeconds is how much of a reported seconds_spent counts towards
 // the learner's time on a lesson, so that learning hours stay plausible
@@ -105,10 +117,8 @@ type ProgressUpdate struct {
 // record in the same transaction. Answers 409 prerequisites-missing until
 // every prerequisite has a valid record.
 func (s *Service) RecordProgress(ctx context.Context, userID, slug, lesson string, u ProgressUpdate) (ModuleProgress, error) {
-	if u.SecondsSpent < 0 || u.SecondsSpent > MaxSecondsPerCall {
-		return ModuleProgress{}, fault.InvalidFields(
-			fmt.Sprintf("seconds_spent must be a whole number from 0 to %d", MaxSecondsPerCall),
-			fault.FieldError{Field: "seconds_spent", Message: fmt.Sprintf("must be 0–%d", MaxSecondsPerCall)})
+	if _, err := SecondsSpent(float64(u.SecondsSpent)); err != nil {
+		return ModuleProgress{}, err
 	}
 	m, rev, err := s.current(slug)
 	if err != nil {
@@ -132,32 +142,8 @@ func (s *Service) RecordProgress(ctx context.Context, userID, slug, lesson strin
 		if err := enrol(tx, userID, slug, rev, now); err != nil {
 			return err
 		}
-		var prev *lessonProgress
-		if u.SecondsSpent > 0 {
-			var rows []lessonProgress
-			if err := tx.Where("user_id = ? AND module = ? AND lesson = ?", userID, slug, lesson).Limit(1).Find(&rows).Error; err != nil {
-				return err
-			}
-			if len(rows) == 1 {
-				prev = &rows[0]
-			}
-		}
-		lp := lessonProgress{UserID: userID, Module: slug, Lesson: lesson,
-			SecondsSpent: countedSeconds(u.SecondsSpent, capSeconds, prev, now), UpdatedAt: now}
-		if u.Completed {
-			lp.CompletedAt = &now
-		}
-		err := tx.Clauses(clause.OnConflict{
-			Columns: []clause.Column{{Name: "user_id"}, {Name: "module"}, {Name: "lesson"}},
-			DoUpdates: clause.Set{
-				{Column: clause.Column{Name: "seconds_spent"}, Value: gorm.Expr(
-					"CASE WHEN lesson_progress.seconds_spent + excluded.seconds_spent > ? THEN ? "+
-						"ELSE lesson_progress.seconds_spent + excluded.seconds_spent END", capSeconds, capSeconds)},
-				{Column: clause.Column{Name: "completed_at"}, Value: gorm.Expr("COALESCE(lesson_progress.completed_at, excluded.completed_at)")},
-				{Column: clause.Column{Name: "updated_at"}, Value: gorm.Expr("excluded.updated_at")},
-			},
-		}).Create(&lp).Error
-		if err != nil {
+		lp := lessonProgress{UserID: userID, Module: slug, Lesson: lesson, UpdatedAt: now}
+		if err := addLessonProgress(tx, lp, u, capSeconds); err != nil {
 			return err
 		}
 		st, err := loadState(ctx, tx, userID, slug)
@@ -177,6 +163,38 @@ func (s *Service) RecordProgress(ctx context.Context, userID, slug, lesson strin
 	}
 	s.logIssued(ctx, issued)
 	return out, nil
+}
+
+// addLessonProgress adds u to the progress row lp names (user, module,
+// lesson, updated_at), creating it if needed: seconds are counted as
+// countedSeconds allows and capped at capSeconds, and a lesson once done
+// stays done.
+func addLessonProgress(tx *gorm.DB, lp lessonProgress, u ProgressUpdate, capSeconds int64) error {
+	now := lp.UpdatedAt
+	var prev *lessonProgress
+	if u.SecondsSpent > 0 {
+		var rows []lessonProgress
+		if err := tx.Where("user_id = ? AND module = ? AND lesson = ?", lp.UserID, lp.Module, lp.Lesson).Limit(1).Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 1 {
+			prev = &rows[0]
+		}
+	}
+	lp.SecondsSpent = countedSeconds(u.SecondsSpent, capSeconds, prev, now)
+	if u.Completed {
+		lp.CompletedAt = &now
+	}
+	return tx.Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "user_id"}, {Name: "module"}, {Name: "lesson"}},
+		DoUpdates: clause.Set{
+			{Column: clause.Column{Name: "seconds_spent"}, Value: gorm.Expr(
+				"CASE WHEN lesson_progress.seconds_spent + excluded.seconds_spent > ? THEN ? "+
+					"ELSE lesson_progress.seconds_spent + excluded.seconds_spent END", capSeconds, capSeconds)},
+			{Column: clause.Column{Name: "completed_at"}, Value: gorm.Expr("COALESCE(lesson_progress.completed_at, excluded.completed_at)")},
+			{Column: clause.Column{Name: "updated_at"}, Value: gorm.Expr("excluded.updated_at")},
+		},
+	}).Create(&lp).Error
 }
 
 // Progress returns where userID stands with the module slug.

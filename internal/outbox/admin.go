@@ -25,8 +25,7 @@ func ParseStatus(s string) (Status, error) {
 	case "", Pending, Delivered, Failed:
 		return st, nil
 	}
-	return "", &fault.Error{Code: fault.BadRequest, Message: "status must be pending, delivered or failed",
-		Fields: []fault.FieldError{{Field: "status", Message: "must be pending, delivered or failed"}}}
+	return "", fault.BadField("status must be pending, delivered or failed", "status", "must be pending, delivered or failed")
 }
 
 // List returns deliveries newest first, never their payloads.

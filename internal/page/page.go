@@ -24,8 +24,7 @@ type Request struct {
 
 // ErrBadCursor answers a cursor that does not name a position this API
 // handed out.
-var ErrBadCursor = &fault.Error{Code: fault.BadRequest, Message: "cursor is not one this API issued",
-	Fields: []fault.FieldError{{Field: "cursor", Message: "invalid cursor"}}}
+var ErrBadCursor = fault.BadField("cursor is not one this API issued", "cursor", "invalid cursor")
 
 // OrDefault returns r with DefaultLimit when it sets no limit, as a
 // request built in code rather than by Parse may not.
@@ -42,8 +41,7 @@ func Parse(limit, cursor string) (Request, error) {
 	if limit != "" {
 		n, err := strconv.Atoi(limit)
 		if err != nil || n < 1 || n > MaxLimit {
-			return r, &fault.Error{Code: fault.BadRequest, Message: "limit must be a whole number from 1 to 500",
-				Fields: []fault.FieldError{{Field: "limit", Message: "must be 1–500"}}}
+			return r, fault.BadField("limit must be a whole number from 1 to 500", "limit", "must be 1–500")
 		}
 		r.Limit = n
 	}

@@ -157,8 +157,7 @@ type Params struct {
 
 func badParam(name, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
-	return &fault.Error{Code: fault.BadRequest, Message: name + ": " + msg,
-		Fields: []fault.FieldError{{Field: name, Message: msg}}}
+	return fault.BadField(name+": "+msg, name, msg)
 }
 
 func invalidParam(name, format string, args ...any) error {
