@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -262,31 +261,8 @@ func TestOneKeyGoesOutInOrder(t *testing.T) {
 	})
 }
 
-// handles opens n handles on one fresh, migrated database of each kind, as
-// n processes (replicas) would have.
-func handles(t *testing.T, n int, fn func(t *testing.T, dbs []*store.DB)) {
-	t.Helper()
-	open := func(t *testing.T, dsn string) []*store.DB {
-		var dbs []*store.DB
-		for range n {
-			db, err := store.Open(context.Background(), dsn, store.Options{MaxReaders: 4})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if _, err := db.Migrate(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			dbs = append(dbs, db)
-		}
-		return dbs
-	}
-	t.Run("sqlite", func(t *testing.T) { fn(t, open(t, filepath.Join(t.TempDir(), "outbox.db"))) })
-	t.Run("postgres", func(t *testing.T) { fn(t, open(t, storetest.PostgresDSN(t))) })
-}
-
 func TestACrashedWorkersClaimIsTakenOver(t *testing.T) {
-	handles(t, 2, func(t *testing.T, dbs []*store.DB) {
+	storetest.Replicas(t, 2, func(t *testing.T, dbs []*store.DB) {
 		c := clock.At(t0)
 		enqueue(t, dbs[0], c.Now(), outbox.Message{Target: "mail", Kind: "k", Key: "u1"})
 		// w1 claims the row, then its process dies before it can record
@@ -314,7 +290,7 @@ func TestReplicasShareTheWorkInOrder(t *testing.T) {
 	if testing.Short() {
 		t.Skip("several replicas: skipped under -short")
 	}
-	handles(t, 3, func(t *testing.T, dbs []*store.DB) {
+	storetest.Replicas(t, 3, func(t *testing.T, dbs []*store.DB) {
 		c := clock.At(t0)
 		const keys, perKey = 12, 10
 		for i := range perKey {

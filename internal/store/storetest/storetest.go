@@ -83,3 +83,18 @@ func open(t testing.TB, dsn string) *store.DB {
 	}
 	return db
 }
+
+// Replicas runs fn once per available database, each time with n handles
+// on one fresh, migrated database, as n processes (replicas) would hold.
+func Replicas(t *testing.T, n int, fn func(t *testing.T, dbs []*store.DB)) {
+	t.Helper()
+	handles := func(t *testing.T, dsn string) []*store.DB {
+		dbs := make([]*store.DB, n)
+		for i := range dbs {
+			dbs[i] = open(t, dsn)
+		}
+		return dbs
+	}
+	t.Run("sqlite", func(t *testing.T) { fn(t, handles(t, filepath.Join(t.TempDir(), "replicas.db"))) })
+	t.Run("postgres", func(t *testing.T) { fn(t, handles(t, PostgresDSN(t))) })
+}
