@@ -126,14 +126,15 @@ func ServiceOptions(cfg config.Config, log *slog.Logger) (services.Options, erro
 		return services.Options{}, fmt.Errorf("record keys: %w", err)
 	}
 	return services.Options{
-		BaseURL:         cfg.BaseURL,
-		JWTKeys:         jwtKeys,
-		RecordKeys:      recordKeys,
-		AccessTokenTTL:  cfg.AccessTokenTTL,
-		RefreshTokenTTL: cfg.RefreshTokenTTL,
-		RefreshMaxAge:   cfg.RefreshMaxAge,
-		Log:             log,
-		Reminders:       ReminderOptions(cfg),
+		BaseURL:           cfg.BaseURL,
+		JWTKeys:           jwtKeys,
+		RecordKeys:        recordKeys,
+		AccessTokenTTL:    cfg.AccessTokenTTL,
+		RefreshTokenTTL:   cfg.RefreshTokenTTL,
+		RefreshMaxAge:     cfg.RefreshMaxAge,
+		RefreshReuseGrace: graceOption(cfg.RefreshReuseGrace),
+		Log:               log,
+		Reminders:         ReminderOptions(cfg),
 	}, nil
 }
 
@@ -256,4 +257,13 @@ func (a *App) Close() error {
 		stop()
 	}
 	return a.DB.Close()
+}
+
+// graceOption maps the setting's 0 (off) to the identity option's
+// negative (off); the option's zero means the default.
+func graceOption(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

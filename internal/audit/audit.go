@@ -21,6 +21,7 @@ const (
 	LoginSucceeded   = "auth.login_succeeded"
 	LoginFailed      = "auth.login_failed"
 	RefreshReused    = "auth.refresh_token_reused"
+	RefreshGrace     = "auth.refresh_token_grace"
 	UserCreated      = "user.created"
 	UserUpdated      = "user.updated"
 	UserDisabled     = "user.disabled"

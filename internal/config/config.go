@@ -35,10 +35,13 @@ type Config struct {
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration
 	RefreshMaxAge   time.Duration
-	JWTKeyFile      string
-	JWTVerifyKeys   []string
-	RecordKeyFile   string
-	RecordOldKeys   []string
+	// RefreshReuseGrace: a rotated refresh token presented again this soon
+	// gets one sibling instead of ending the login; 0 turns it off.
+	RefreshReuseGrace time.Duration
+	JWTKeyFile        string
+	JWTVerifyKeys     []string
+	RecordKeyFile     string
+	RecordOldKeys     []string
 	// OutboxGiveUp is how long the outbox keeps retrying a delivery before
 	// it marks it failed.
 	OutboxGiveUp time.Duration
@@ -197,6 +200,14 @@ var settings = []setting{
 	{"access-token-ttl", "UPSKILL_ACCESS_TOKEN_TTL", "15m", "lifetime of access tokens", duration(func(c *Config, d time.Duration) { c.AccessTokenTTL = d })},
 	{"refresh-token-ttl", "UPSKILL_REFRESH_TOKEN_TTL", "720h", "lifetime of refresh tokens", duration(func(c *Config, d time.Duration) { c.RefreshTokenTTL = d })},
 	{"refresh-max-age", "UPSKILL_REFRESH_MAX_AGE", "2160h", "absolute lifetime of a login however often it is refreshed (90 days)", duration(func(c *Config, d time.Duration) { c.RefreshMaxAge = d })},
+	{"refresh-reuse-grace", "UPSKILL_REFRESH_REUSE_GRACE", "10s", "a rotated refresh token presented again this soon gets one sibling token (two tabs refreshing together); 0 turns it off", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("want a duration such as 10s, or 0 for none")
+		}
+		c.RefreshReuseGrace = d
+		return nil
+	}},
 	{"jwt-key-file", "UPSKILL_JWT_KEY_FILE", "", "Ed25519 PEM key signing access tokens (default <data-dir>/jwt-signing.pem, generated)", func(c *Config, v string) error {
 		c.JWTKeyFile = v
 		return nil
@@ -271,6 +282,7 @@ func (c Config) LogAttrs() []any {
 		"shutdown_timeout", c.ShutdownTimeout.String(), "max_body_bytes", c.MaxBodyBytes,
 		"metrics_protected", c.MetricsToken != "", "access_token_ttl", c.AccessTokenTTL.String(),
 		"refresh_token_ttl", c.RefreshTokenTTL.String(), "refresh_max_age", c.RefreshMaxAge.String(),
+		"refresh_reuse_grace", c.RefreshReuseGrace.String(),
 		"jwt_key_file", c.JWTKeyFile,
 		"record_key_file", c.RecordKeyFile, "admin_email", c.AdminEmail,
 		"admin_password_set", c.AdminPassword != "",

@@ -71,12 +71,14 @@ func TestBrowserSessionByCookie(t *testing.T) {
 	}
 }
 
-// A spent cookie presented again revokes the login, as a body token does.
+// A spent cookie presented again after the reuse grace revokes the login,
+// as a body token does.
 func TestBrowserSessionCookieReuse(t *testing.T) {
 	e := newTestEnv(t)
 	u := e.user()
 	first := refreshCookieOf(t, e.c.Post("/api/v1/auth/login", map[string]string{"email": u.Email, "password": e.password, "session": "cookie"}).Want(t, 200))
 	second := refreshCookieOf(t, e.c.Post("/api/v1/auth/refresh", map[string]any{}, withCookie(first.Value)).Want(t, 200))
+	e.clock.Advance(time.Minute)
 	e.c.Post("/api/v1/auth/refresh", map[string]any{}, withCookie(first.Value)).Want(t, 401)
 	e.c.Post("/api/v1/auth/refresh", map[string]any{}, withCookie(second.Value)).Want(t, 401)
 }

@@ -48,14 +48,20 @@ func (s *Server) inviteUsers(c *gin.Context) {
 }
 
 // tokenAndPassword is the body of accept-invite and reset-password.
+// Session, "cookie", is accept-invite's only: the refresh token then goes
+// in the browser-session cookie, as with a sign-in.
 type tokenAndPassword struct {
 	Token    string `json:"token"`
 	Password string `json:"password"`
+	Session  string `json:"session"`
 }
 
 func decodeTokenAndPassword(c *gin.Context) (tokenAndPassword, error) {
 	var in tokenAndPassword
 	if err := decodeJSON(c, &in); err != nil {
+		return in, err
+	}
+	if err := checkSessionMode(in.Session); err != nil {
 		return in, err
 	}
 	var missing []fault.FieldError
@@ -82,7 +88,7 @@ func (s *Server) acceptInvite(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, sessionJSON(sess))
+	s.respondSession(c, sess, in.Session == sessionCookie)
 }
 
 func (s *Server) forgotPassword(c *gin.Context) {
@@ -102,6 +108,10 @@ func (s *Server) forgotPassword(c *gin.Context) {
 
 func (s *Server) resetPassword(c *gin.Context) {
 	in, err := decodeTokenAndPassword(c)
+	if err == nil && in.Session != "" {
+		err = fault.InvalidFields("reset-password opens no session: leave session out",
+			fault.FieldError{Field: "session", Message: "not accepted here"})
+	}
 	if err != nil {
 		fail(c, err)
 		return

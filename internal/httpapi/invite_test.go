@@ -284,3 +284,22 @@ func TestImportInvitesTheCreated(t *testing.T) {
 		t.Fatalf("re-import: %s", res.Body)
 	}
 }
+
+// Accepting an invitation with "session":"cookie" opens a browser session:
+// the refresh token is in the cookie, not the body, and the cookie
+// refreshes. Reset-password opens no session and refuses the field.
+func TestAcceptInvitationOpensABrowserSession(t *testing.T) {
+	e := newTestEnv(t)
+	hr, _ := e.as(identity.RoleHR)
+	learner := e.user(identity.RoleLearner)
+	link, _ := hr.Post("/api/v1/users/"+learner.ID+"/invite", nil).Want(t, http.StatusAccepted).Map(t)["link"].(string)
+	token := strings.TrimPrefix(link, testBaseURL+"/accept-invite#token=")
+	e.c.Post("/api/v1/auth/accept-invite", map[string]any{"token": token, "password": "a fine long passphrase", "session": "bearer"}).Want(t, http.StatusUnprocessableEntity)
+	res := e.c.Post("/api/v1/auth/accept-invite", map[string]any{"token": token, "password": "a fine long passphrase", "session": "cookie"}).Want(t, http.StatusOK)
+	if _, ok := res.Map(t)["refresh_token"]; ok {
+		t.Fatalf("the refresh token is in the body: %s", res.Body)
+	}
+	ck := refreshCookieOf(t, res)
+	e.c.Post("/api/v1/auth/refresh", map[string]any{}, withCookie(ck.Value)).Want(t, http.StatusOK)
+	e.c.Post("/api/v1/auth/reset-password", map[string]any{"token": "x", "password": "a fine long passphrase", "session": "cookie"}).Want(t, http.StatusUnprocessableEntity)
+}

@@ -20,6 +20,7 @@ type Service struct {
 	tokens        *TokenIssuer
 	refreshTTL    time.Duration
 	refreshMaxAge time.Duration
+	reuseGrace    time.Duration
 	throttle      Throttle
 	prune         pruner
 	params        Params
@@ -43,9 +44,13 @@ type Options struct {
 	// RefreshMaxAge is the absolute lifetime of a login, however often it
 	// is refreshed; zero: DefaultRefreshMaxAge.
 	RefreshMaxAge time.Duration
-	Throttle      Throttle
-	Params        Params           // zero: DefaultParams
-	Now           func() time.Time // nil: time.Now
+	// RefreshReuseGrace is how long after its rotation a refresh token may
+	// be presented again for one sibling; zero: DefaultRefreshReuseGrace,
+	// negative: no grace.
+	RefreshReuseGrace time.Duration
+	Throttle          Throttle
+	Params            Params           // zero: DefaultParams
+	Now               func() time.Time // nil: time.Now
 	// OnPasswordCheck, when set, is called for every password hash
 	// compared (a sign-in or a password change), before it runs.
 	OnPasswordCheck func()
@@ -54,6 +59,10 @@ type Options struct {
 // DefaultRefreshMaxAge is how long a login lasts at most: 90 days.
 const DefaultRefreshMaxAge = 90 * 24 * time.Hour
 
+// DefaultRefreshReuseGrace is how long a rotated refresh token still gets
+// one sibling: 10 seconds, enough for two tabs refreshing together.
+const DefaultRefreshReuseGrace = 10 * time.Second
+
 // New returns the identity service.
 func New(db *store.DB, opt Options) *Service {
 	if opt.RefreshTTL == 0 {
@@ -61,6 +70,9 @@ func New(db *store.DB, opt Options) *Service {
 	}
 	if opt.RefreshMaxAge == 0 {
 		opt.RefreshMaxAge = DefaultRefreshMaxAge
+	}
+	if opt.RefreshReuseGrace == 0 {
+		opt.RefreshReuseGrace = DefaultRefreshReuseGrace
 	}
 	if opt.Throttle == (Throttle{}) {
 		opt.Throttle = DefaultThrottle
@@ -72,7 +84,8 @@ func New(db *store.DB, opt Options) *Service {
 		opt.Now = time.Now
 	}
 	return &Service{db: db, tokens: opt.Tokens, refreshTTL: opt.RefreshTTL, refreshMaxAge: opt.RefreshMaxAge,
-		throttle: opt.Throttle, params: opt.Params, now: func() time.Time { return opt.Now().UTC() },
+		reuseGrace: opt.RefreshReuseGrace,
+		throttle:   opt.Throttle, params: opt.Params, now: func() time.Time { return opt.Now().UTC() },
 		hashSlots: make(chan struct{}, 4), onVerify: opt.OnPasswordCheck}
 }
 

@@ -34,6 +34,9 @@ type refreshToken struct {
 	// FamilyExpiresAt ends the login however often it is refreshed; NULL
 	// on tokens issued before the rule (their next rotation sets it).
 	FamilyExpiresAt *time.Time
+	// GraceUsedAt is when the spent token got its one sibling within the
+	// reuse grace.
+	GraceUsedAt *time.Time
 }
 
 func (refreshToken) TableName() string { return "refresh_tokens" }
@@ -153,7 +156,9 @@ func minTime(a, b time.Time) time.Time {
 var errBadRefresh = fault.New(fault.Unauthorized, "the refresh token is not valid")
 
 // Refresh spends a refresh token and returns a new pair in the same
-// family. Presenting a spent token revokes the whole family.
+// family. A spent token presented again within the reuse grace of its
+// rotation gets a sibling in the same family, once (two tabs refreshing
+// together); any other reuse revokes the whole family, siblings included.
 func (s *Service) Refresh(ctx context.Context, plain string) (Session, error) {
 	if plain == "" {
 		return Session{}, errBadRefresh
@@ -161,30 +166,32 @@ func (s *Service) Refresh(ctx context.Context, plain string) (Session, error) {
 	var sess Session
 	var reused *refreshToken
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		var rt refreshToken
-		err := tx.Take(&rt, "token_hash = ?", HashRefreshToken(plain)).Error
-		if store.IsNotFound(err) {
-			return errBadRefresh
-		}
+		rt, err := s.liveRefreshToken(tx, plain)
 		if err != nil {
 			return err
 		}
 		now := s.now()
-		if rt.RevokedAt != nil || now.After(rt.ExpiresAt) ||
-			(rt.FamilyExpiresAt != nil && !now.Before(*rt.FamilyExpiresAt)) {
-			return errBadRefresh
+		spent := rt.SpentAt != nil
+		if !spent {
+			res := tx.Model(&refreshToken{}).Where("id = ? AND spent_at IS NULL", rt.ID).Update("spent_at", now)
+			if res.Error != nil {
+				return res.Error
+			}
+			if spent = res.RowsAffected == 0; spent { // a concurrent refresh spent it first
+				if err := tx.Take(&rt, "id = ?", rt.ID).Error; err != nil {
+					return err
+				}
+			}
 		}
-		if rt.SpentAt != nil {
-			reused = &rt
-			return nil
-		}
-		res := tx.Model(&refreshToken{}).Where("id = ? AND spent_at IS NULL", rt.ID).Update("spent_at", now)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 { // a concurrent refresh spent it first
-			reused = &rt
-			return nil
+		if spent {
+			ok, err := s.takeGrace(ctx, tx, rt)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				reused = &rt
+				return nil
+			}
 		}
 		var u User
 		if err := tx.Take(&u, "id = ?", rt.UserID).Error; err != nil {
@@ -212,6 +219,41 @@ func (s *Service) Refresh(ctx context.Context, plain string) (Session, error) {
 		return Session{}, errBadRefresh
 	}
 	return sess, nil
+}
+
+// liveRefreshToken finds the stored token of plain, refusing unknown,
+// revoked and expired ones and those whose family has ended.
+func (s *Service) liveRefreshToken(tx *gorm.DB, plain string) (refreshToken, error) {
+	var rt refreshToken
+	err := tx.Take(&rt, "token_hash = ?", HashRefreshToken(plain)).Error
+	if store.IsNotFound(err) {
+		return rt, errBadRefresh
+	}
+	if err != nil {
+		return rt, err
+	}
+	now := s.now()
+	if rt.RevokedAt != nil || now.After(rt.ExpiresAt) ||
+		(rt.FamilyExpiresAt != nil && !now.Before(*rt.FamilyExpiresAt)) {
+		return rt, errBadRefresh
+	}
+	return rt, nil
+}
+
+// takeGrace claims the one sibling a spent token may get when it is
+// presented again within the reuse grace of its rotation, and audits it.
+// It reports false when the grace has passed or was already used.
+func (s *Service) takeGrace(ctx context.Context, tx *gorm.DB, rt refreshToken) (bool, error) {
+	now := s.now()
+	if rt.SpentAt == nil || rt.GraceUsedAt != nil || now.Sub(*rt.SpentAt) > s.reuseGrace {
+		return false, nil
+	}
+	res := tx.Model(&refreshToken{}).Where("id = ? AND grace_used_at IS NULL", rt.ID).Update("grace_used_at", now)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return false, res.Error
+	}
+	return true, audit.Record(ctx, tx, rt.UserID, audit.RefreshGrace, rt.UserID,
+		map[string]any{"family_id": rt.FamilyID})
 }
 
 // Logout revokes the login the refresh token belongs to. Unknown tokens

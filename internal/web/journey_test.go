@@ -358,3 +358,49 @@ func TestSignOutReachesEveryTab(t *testing.T) {
 	two.run(chromedp.Navigate(s.url + "/records"))
 	two.heading("Sign in")
 }
+
+// An invited person accepts the invitation in the browser and is signed
+// in; the settings page turns reminders off; "forgot password" and a
+// reset link with a bad token answer plainly.
+func TestAccountPagesInBrowser(t *testing.T) {
+	axe := needBrowser(t)
+	s := startServer(t)
+	admin := s.call(t, "", "POST", "/api/v1/auth/login", map[string]string{"email": s.admin, "password": s.password}, 200)["access_token"].(string)
+	newcomer := s.call(t, admin, "POST", "/api/v1/users", map[string]any{"email": "ines@example.com", "name": "Ines Roth",
+		"department": "Marketing", "roles": []string{"learner"}}, 201)
+	link := s.call(t, admin, "POST", "/api/v1/users/"+newcomer["id"].(string)+"/invite", nil, 202)["link"].(string)
+
+	p := page{t: t, ctx: newBrowser(t), axe: axe, shot: os.Getenv("UPSKILL_UPDATE_SCREENSHOTS") == "1"}
+	p.run(chromedp.Navigate(link))
+	p.heading("Welcome to upskill")
+	p.run(chromedp.SendKeys(`#password`, "short"), chromedp.Click(`button[type=submit]`))
+	p.run(chromedp.WaitVisible(`.error-summary a[href="#password"]`), chromedp.WaitVisible(`#password-error`))
+	p.check("accept-invite")
+	p.run(chromedp.SendKeys(`#password`, " and a long tail"),
+		chromedp.SendKeys(`#confirm`, "short and a long tail"), chromedp.Click(`button[type=submit]`))
+	p.heading("My learning")
+
+	p.run(chromedp.Click(`//nav//a[normalize-space()="Settings"]`))
+	p.heading("Settings")
+	p.run(chromedp.WaitVisible(`#reminders`), chromedp.Click(`#reminders`), chromedp.Click(`//button[normalize-space()="Save"]`),
+		chromedp.WaitVisible(`//p[@role="status"][normalize-space()="Saved."]`))
+	p.check("settings")
+	p.run(chromedp.Reload(), chromedp.WaitVisible(`#reminders`))
+	if on := eval[bool](p, `document.getElementById('reminders').checked`); on {
+		t.Error("reminders are still on after saving them off")
+	}
+
+	p.run(chromedp.Click(`//button[normalize-space()="Sign out"]`))
+	p.heading("Sign in")
+	p.run(chromedp.Click(`//a[normalize-space()="Forgot your password?"]`))
+	p.heading("Forgot your password?")
+	p.check("forgot-password")
+	p.run(chromedp.SendKeys(`#email`, "ines@example.com"), chromedp.Click(`button[type=submit]`),
+		chromedp.WaitVisible(`//h2[normalize-space()="Check your email"]`))
+
+	p.run(chromedp.Navigate(s.url + "/reset-password#token=not-a-real-token"))
+	p.heading("Choose a new password")
+	p.run(chromedp.SendKeys(`#password`, "another long passphrase"), chromedp.SendKeys(`#confirm`, "another long passphrase"),
+		chromedp.Click(`button[type=submit]`), chromedp.WaitVisible(`//li[starts-with(normalize-space(),"This link is not valid")]`))
+	p.check("reset-password")
+}

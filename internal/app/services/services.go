@@ -37,6 +37,8 @@ type Options struct {
 	AccessTokenTTL, RefreshTokenTTL time.Duration
 	// RefreshMaxAge is a login's absolute lifetime; zero: the identity default.
 	RefreshMaxAge time.Duration
+	// RefreshReuseGrace: zero, the identity default; negative, none.
+	RefreshReuseGrace time.Duration
 	// Params are the argon2id costs; zero means identity.DefaultParams.
 	Params identity.Params
 	// Now is the clock (nil: time.Now); Random feeds quiz draws (nil:
@@ -76,10 +78,11 @@ func New(db *store.DB, opt Options) *Set {
 	idOpt := identity.Options{
 		Tokens: &identity.TokenIssuer{Keys: opt.JWTKeys, Issuer: opt.BaseURL, Audience: identity.Audience,
 			TTL: opt.AccessTokenTTL, Now: opt.Now},
-		RefreshTTL:    opt.RefreshTokenTTL,
-		RefreshMaxAge: opt.RefreshMaxAge,
-		Params:        opt.Params,
-		Now:           opt.Now,
+		RefreshTTL:        opt.RefreshTokenTTL,
+		RefreshMaxAge:     opt.RefreshMaxAge,
+		RefreshReuseGrace: opt.RefreshReuseGrace,
+		Params:            opt.Params,
+		Now:               opt.Now,
 	}
 	if opt.TuneIdentity != nil {
 		opt.TuneIdentity(&idOpt)

@@ -59,8 +59,9 @@ export class Api {
 
   private async json<T>(method: string, path: string, opts: RequestOptions): Promise<T> {
     const res = await this.send(method, path, opts, 'application/json');
-    if (res.status === 204) return undefined as T;
-    return (await res.json()) as T;
+    // 204, and a 202 with no body (forgot-password), carry nothing.
+    const text = res.status === 204 ? '' : await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
   }
 
   private async send(method: string, path: string, opts: RequestOptions, accept: string): Promise<Response> {

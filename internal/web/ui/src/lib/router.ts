@@ -15,6 +15,10 @@ const routes: [string, string][] = [
   ['quiz', '/modules/:slug/quiz'],
   ['records', '/records'],
   ['verify', '/verify/:id'],
+  ['forgot', '/forgot-password'],
+  ['accept', '/accept-invite'],
+  ['reset', '/reset-password'],
+  ['settings', '/settings'],
 ];
 
 /** The route for a URL path and query; name "notfound" when none fits. */

@@ -83,7 +83,16 @@ export class Session {
   }
 
   async login(email: string, password: string): Promise<User> {
-    const res = await this.post('/api/v1/auth/login', { email, password, session: 'cookie' });
+    return this.open('/api/v1/auth/login', { email, password, session: 'cookie' });
+  }
+
+  /** Accepts an invitation: the chosen password, and signed in. */
+  async acceptInvite(token: string, password: string): Promise<User> {
+    return this.open('/api/v1/auth/accept-invite', { token, password, session: 'cookie' });
+  }
+
+  private async open(path: string, req: unknown): Promise<User> {
+    const res = await this.post(path, req);
     if (!res.ok) throw await toApiError(res);
     const body = (await res.json()) as TokenBody;
     this.adopt(body.access_token, body.expires_in, body.user, true);
