@@ -265,44 +265,69 @@ func (s *Service) InviteMany(ctx context.Context, actor Principal, f InviteFilte
 // redeem checks a presented token of purpose and marks it used inside tx.
 // An unknown token is a 400; a used or expired one is gone (410).
 func (s *Service) redeem(tx *gorm.DB, plain, purpose string) (User, error) {
-	bad := &fault.Error{Code: fault.BadRequest, Type: "token-unknown", Message: "this link is not valid; ask for a new one",
-		Fields: []fault.FieldError{{Field: "token", Message: "unknown token"}}}
-	if plain == "" || len(plain) > 128 {
-		return User{}, bad
-	}
-	var t userToken
-	if err := tx.Take(&t, "token_hash = ? AND purpose = ?", HashRefreshToken(plain), purpose).Error; err != nil {
-		if store.IsNotFound(err) {
-			return User{}, bad
-		}
+	t, u, err := s.lookupToken(tx, plain, purpose)
+	if err != nil {
 		return User{}, err
 	}
-	now := s.now()
-	switch {
-	case t.UsedAt != nil:
-		return User{}, fault.Typed(fault.Gone, "token-used", "this link was already used; ask for a new one")
-	case !now.Before(t.ExpiresAt):
-		return User{}, fault.Typed(fault.Gone, "token-expired", "this link has expired; ask for a new one")
-	}
-	var u User
-	if err := tx.Take(&u, "id = ?", t.UserID).Error; err != nil {
-		return User{}, err
-	}
-	if u.Disabled {
-		return User{}, fault.Typed(fault.Gone, "token-expired", "this account is disabled")
-	}
-	res := tx.Model(&userToken{}).Where("token_hash = ? AND used_at IS NULL", t.TokenHash).Update("used_at", now)
+	res := tx.Model(&userToken{}).Where("token_hash = ? AND used_at IS NULL", t.TokenHash).Update("used_at", s.now())
 	if res.Error != nil {
 		return User{}, res.Error
 	}
 	if res.RowsAffected != 1 { // a concurrent redemption won
-		return User{}, fault.Typed(fault.Gone, "token-used", "this link was already used; ask for a new one")
+		return User{}, errTokenUsed
 	}
 	return u, nil
 }
 
+var errTokenUsed = fault.Typed(fault.Gone, "token-used", "this link was already used; ask for a new one")
+
+// lookupToken finds a live token of purpose and its enabled owner, or says
+// why there is none.
+func (s *Service) lookupToken(db *gorm.DB, plain, purpose string) (userToken, User, error) {
+	bad := &fault.Error{Code: fault.BadRequest, Type: "token-unknown", Message: "this link is not valid; ask for a new one",
+		Fields: []fault.FieldError{{Field: "token", Message: "unknown token"}}}
+	if plain == "" || len(plain) > 128 {
+		return userToken{}, User{}, bad
+	}
+	var t userToken
+	if err := db.Take(&t, "token_hash = ? AND purpose = ?", HashRefreshToken(plain), purpose).Error; err != nil {
+		if store.IsNotFound(err) {
+			return t, User{}, bad
+		}
+		return t, User{}, err
+	}
+	switch {
+	case t.UsedAt != nil:
+		return t, User{}, errTokenUsed
+	case !s.now().Before(t.ExpiresAt):
+		return t, User{}, fault.Typed(fault.Gone, "token-expired", "this link has expired; ask for a new one")
+	}
+	var u User
+	if err := db.Take(&u, "id = ?", t.UserID).Error; err != nil {
+		return t, User{}, err
+	}
+	if u.Disabled {
+		return t, User{}, fault.Typed(fault.Gone, "token-expired", "this account is disabled")
+	}
+	return t, u, nil
+}
+
+// checkToken refuses a token that cannot be redeemed before the caller
+// spends an argon2 hash on the new password: a stream of made-up tokens
+// costs a cheap read each, not 64 MiB of hashing.
+func (s *Service) checkToken(ctx context.Context, plain, purpose string) error {
+	_, _, err := s.lookupToken(s.db.R.WithContext(ctx), plain, purpose)
+	return fault.Ensure(err, "could not check the link")
+}
+
 // AcceptInvitation sets the invited person's password and signs them in.
 func (s *Service) AcceptInvitation(ctx context.Context, plain, password string) (Session, error) {
+	if err := CheckPasswordPolicy(password); err != nil {
+		return Session{}, fieldErr("password", err)
+	}
+	if err := s.checkToken(ctx, plain, PurposeInvitation); err != nil {
+		return Session{}, err
+	}
 	hash, err := s.hashNewPassword(ctx, "password", password)
 	if err != nil {
 		return Session{}, err
@@ -372,6 +397,12 @@ func (s *Service) ForgotPassword(ctx context.Context, email, clientIP string) er
 // ResetPassword sets a new password with a reset token and ends every
 // session of that person.
 func (s *Service) ResetPassword(ctx context.Context, plain, password string) error {
+	if err := CheckPasswordPolicy(password); err != nil {
+		return fieldErr("password", err)
+	}
+	if err := s.checkToken(ctx, plain, PurposeReset); err != nil {
+		return err
+	}
 	hash, err := s.hashNewPassword(ctx, "password", password)
 	if err != nil {
 		return err

@@ -51,8 +51,8 @@ type Options struct {
 	Throttle          Throttle
 	Params            Params           // zero: DefaultParams
 	Now               func() time.Time // nil: time.Now
-	// OnPasswordCheck, when set, is called for every password hash
-	// compared (a sign-in or a password change), before it runs.
+	// OnPasswordCheck, when set, is called before every argon2 run: a
+	// password compared (a sign-in, a password change) or a new one hashed.
 	OnPasswordCheck func()
 }
 
@@ -97,6 +97,9 @@ func (s *Service) hash(ctx context.Context, pw string) (string, error) {
 		return "", err
 	}
 	defer s.release()
+	if s.onVerify != nil {
+		s.onVerify()
+	}
 	h, err := s.params.Hash(rand.Reader, pw)
 	if err != nil {
 		return "", fault.Wrap(err, "could not hash the password")
