@@ -288,6 +288,10 @@ func (c Config) LogAttrs() []any {
 		"admin_password_set", c.AdminPassword != "",
 		"metrics_public", c.MetricsPublic, "read_header_timeout", c.ReadHeaderTimeout.String(),
 		"read_timeout", c.ReadTimeout.String(),
+		// The relay URL may hold a password: only whether one is set.
+		"mail_relay_set", c.SMTPURL != "" || c.SMTPURLFile != "", "mail_from", c.MailFrom,
+		"digest_hour", c.DigestHour, "timezone", c.Location.String(),
+		"outbox_give_up", c.OutboxGiveUp.String(),
 	}
 }
 

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -98,5 +99,23 @@ func TestEverySettingIsInTheREADME(t *testing.T) {
 		if !strings.Contains(string(readme), row) {
 			t.Errorf("README.md lacks the row %q", row)
 		}
+	}
+}
+
+// The mail relay's URL holds its password: the start-up log says only
+// whether a relay is set.
+func TestLogAttrsNeverShowTheMailRelayPassword(t *testing.T) {
+	cfg, err := load(t, map[string]string{"UPSKILL_SMTP_URL": "smtp://mailer:s3cret@mail.example.com:587",
+		"UPSKILL_MAIL_FROM": "Training <training@example.com>", "UPSKILL_TIMEZONE": "Europe/London"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, a := range cfg.LogAttrs() {
+		b.WriteString(fmt.Sprint(a, " "))
+	}
+	if got := b.String(); strings.Contains(got, "s3cret") || !strings.Contains(got, "mail_relay_set true") ||
+		!strings.Contains(got, "Europe/London") {
+		t.Fatalf("log attributes: %s", got)
 	}
 }
