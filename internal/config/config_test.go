@@ -112,7 +112,7 @@ func TestLogAttrsNeverShowTheMailRelayPassword(t *testing.T) {
 	}
 	var b strings.Builder
 	for _, a := range cfg.LogAttrs() {
-		b.WriteString(fmt.Sprint(a, " "))
+		fmt.Fprint(&b, a, " ")
 	}
 	if got := b.String(); strings.Contains(got, "s3cret") || !strings.Contains(got, "mail_relay_set true") ||
 		!strings.Contains(got, "Europe/London") {
