@@ -61,18 +61,27 @@ func (in contentUpload) read(slug string) (string, map[string][]byte, []content.
 }
 
 func (s *Server) validateContent(c *gin.Context) {
+	if _, v, ok := s.checkBody(c); ok {
+		c.JSON(http.StatusOK, v)
+	}
+}
+
+// checkBody decodes an upload ({"slug","files"}) and validates it without
+// publishing: validate and preview share it. On a malformed body it has
+// answered with the problem and returns false.
+func (s *Server) checkBody(c *gin.Context) (*content.Module, validationJSON, bool) {
 	var in contentUpload
 	if err := decodeJSON(c, &in); err != nil {
 		fail(c, err)
-		return
+		return nil, validationJSON{}, false
 	}
 	slug, files, probs, err := in.read("")
 	if err != nil {
 		fail(c, err)
-		return
+		return nil, validationJSON{}, false
 	}
-	_, probs, warns := s.checkUpload(slug, files, probs)
-	c.JSON(http.StatusOK, validationJSON{Valid: len(probs) == 0, Problems: probs, Warnings: warns})
+	m, probs, warns := s.checkUpload(slug, files, probs)
+	return m, validationJSON{Valid: len(probs) == 0, Problems: probs, Warnings: warns}, true
 }
 
 // validationJSON answers validate: problems stop a publish, warnings do not.

@@ -48,18 +48,9 @@ type previewChoiceJSON struct {
 }
 
 func (s *Server) previewContent(c *gin.Context) {
-	var in contentUpload
-	if err := decodeJSON(c, &in); err != nil {
-		fail(c, err)
-		return
+	if m, v, ok := s.checkBody(c); ok {
+		c.JSON(http.StatusOK, toPreview(m, v))
 	}
-	slug, files, probs, err := in.read("")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	m, probs, warns := s.checkUpload(slug, files, probs)
-	c.JSON(http.StatusOK, toPreview(m, validationJSON{Valid: len(probs) == 0, Problems: probs, Warnings: warns}))
 }
 
 func toPreview(m *content.Module, v validationJSON) previewJSON {
