@@ -18,6 +18,7 @@ import (
 	"github.com/upskill/upskill/internal/app/services"
 	"github.com/upskill/upskill/internal/config"
 	"github.com/upskill/upskill/internal/httpapi"
+	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/notify"
 	"github.com/upskill/upskill/internal/outbox"
@@ -98,7 +99,13 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	oidcOpt, err := OIDCOptions(cfg)
+	if err != nil {
+		return err
+	}
+	a.Identity.Passwords = identity.PasswordPolicy{Off: !cfg.PasswordLogin, BreakGlass: identity.NormaliseEmail(cfg.BreakGlassAdmin)}
 	a.HTTP, err = httpapi.New(httpapi.Options{
+		OIDC:           oidcOpt,
 		BaseURL:        cfg.BaseURL,
 		CORSOrigins:    cfg.CORSOrigins,
 		TrustedProxies: cfg.TrustedProxies,

@@ -69,6 +69,20 @@ type Config struct {
 	// a trickled body ends.
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
+
+	// Single sign-on (OpenID Connect). OIDCIssuer empty: no single sign-on.
+	OIDCIssuer           string
+	OIDCClientID         string
+	OIDCClientSecret     string // secret: never logged
+	OIDCClientSecretFile string
+	OIDCName             string
+	OIDCDepartmentClaim  string
+	OIDCEmailDomains     []string
+	OIDCTrustEmail       bool
+	// PasswordLogin false turns passwords off for everyone but
+	// BreakGlassAdmin.
+	PasswordLogin   bool
+	BreakGlassAdmin string
 }
 
 // setting describes one configuration value: its flag, its variable, its
@@ -227,6 +241,48 @@ var settings = []setting{
 	{"metrics-public", "UPSKILL_METRICS_PUBLIC", "false", "serve /metrics without a token (only on a listener nobody else reaches)", boolean(func(c *Config, b bool) { c.MetricsPublic = b })},
 	{"read-header-timeout", "UPSKILL_READ_HEADER_TIMEOUT", "10s", "how long a client may take to send a request's headers", duration(func(c *Config, d time.Duration) { c.ReadHeaderTimeout = d })},
 	{"read-timeout", "UPSKILL_READ_TIMEOUT", "60s", "how long a client may take to send a whole request, body included", duration(func(c *Config, d time.Duration) { c.ReadTimeout = d })},
+
+	// Single sign-on and password login.
+	{"oidc-issuer", "UPSKILL_OIDC_ISSUER", "", "OpenID Connect issuer URL for single sign-on (empty: none)", func(c *Config, v string) error {
+		if v != "" {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("want the issuer's absolute https URL")
+			}
+		}
+		c.OIDCIssuer = v
+		return nil
+	}},
+	{"oidc-client-id", "UPSKILL_OIDC_CLIENT_ID", "", "client id registered with the identity provider", func(c *Config, v string) error {
+		c.OIDCClientID = v
+		return nil
+	}},
+	{"oidc-client-secret", "UPSKILL_OIDC_CLIENT_SECRET", "", "client secret (a secret)", func(c *Config, v string) error {
+		c.OIDCClientSecret = v
+		return nil
+	}},
+	{"oidc-client-secret-file", "UPSKILL_OIDC_CLIENT_SECRET_FILE", "", "file holding UPSKILL_OIDC_CLIENT_SECRET", func(c *Config, v string) error {
+		c.OIDCClientSecretFile = v
+		return nil
+	}},
+	{"oidc-name", "UPSKILL_OIDC_NAME", "Single sign-on", "label of the sign-in button", nonEmpty(func(c *Config, v string) { c.OIDCName = v })},
+	{"oidc-department-claim", "UPSKILL_OIDC_DEPARTMENT_CLAIM", "", "ID token claim holding the department of a person created at first sign-in", func(c *Config, v string) error {
+		c.OIDCDepartmentClaim = v
+		return nil
+	}},
+	{"oidc-email-domains", "UPSKILL_OIDC_EMAIL_DOMAINS", "", "comma-separated email domains whose existing accounts a first sign-in may link to by verified email", func(c *Config, v string) error {
+		c.OIDCEmailDomains = nil
+		for _, d := range splitList(v) {
+			c.OIDCEmailDomains = append(c.OIDCEmailDomains, strings.ToLower(strings.TrimPrefix(d, "@")))
+		}
+		return nil
+	}},
+	{"oidc-trust-email", "UPSKILL_OIDC_TRUST_EMAIL", "false", "treat the issuer's emails as verified when the email_verified claim is missing (Entra ID)", boolean(func(c *Config, b bool) { c.OIDCTrustEmail = b })},
+	{"password-login", "UPSKILL_PASSWORD_LOGIN", "true", "false: only UPSKILL_BREAK_GLASS_ADMIN may sign in with a password", boolean(func(c *Config, b bool) { c.PasswordLogin = b })},
+	{"break-glass-admin", "UPSKILL_BREAK_GLASS_ADMIN", "", "the one admin email that keeps password sign-in when UPSKILL_PASSWORD_LOGIN=false", func(c *Config, v string) error {
+		c.BreakGlassAdmin = strings.ToLower(v)
+		return nil
+	}},
 }
 
 // Bind registers every setting as a flag on fs.
@@ -292,6 +348,9 @@ func (c Config) LogAttrs() []any {
 		"mail_relay_set", c.SMTPURL != "" || c.SMTPURLFile != "", "mail_from", c.MailFrom,
 		"digest_hour", c.DigestHour, "timezone", c.Location.String(),
 		"outbox_give_up", c.OutboxGiveUp.String(),
+		"oidc_issuer", c.OIDCIssuer, "oidc_client_id", c.OIDCClientID,
+		"oidc_secret_set", c.OIDCClientSecret != "" || c.OIDCClientSecretFile != "",
+		"password_login", c.PasswordLogin, "break_glass_admin", c.BreakGlassAdmin,
 	}
 }
 

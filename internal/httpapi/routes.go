@@ -41,6 +41,32 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodPost, Path: "/api/v1/auth/forgot-password", Access: public, handle: s.forgotPassword},
 		{Method: http.MethodPost, Path: "/api/v1/auth/reset-password", Access: public, handle: s.resetPassword},
 
+		// Single sign-on (OpenID Connect) and provisioning (SCIM 2.0). SCIM
+		// routes take a provisioning token only; the library behind
+		// scimHandler routes within them and answers in SCIM's formats.
+		{Method: http.MethodGet, Path: "/api/v1/auth/oidc/login", Access: public, Query: []string{"redirect"}, handle: s.oidcLogin},
+		{Method: http.MethodGet, Path: "/api/v1/auth/oidc/callback", Access: public, handle: s.oidcCallbackHandler},
+		{Method: http.MethodPost, Path: "/api/v1/admin/scim-tokens", Access: roles(admin), handle: s.createScimToken},
+		{Method: http.MethodGet, Path: "/api/v1/admin/scim-tokens", Access: roles(admin), Query: []string{}, handle: s.listScimTokens},
+		{Method: http.MethodDelete, Path: "/api/v1/admin/scim-tokens/{id}", Access: roles(admin), handle: s.revokeScimToken},
+		{Method: http.MethodGet, Path: "/scim/v2/ServiceProviderConfig", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodGet, Path: "/scim/v2/Schemas", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodGet, Path: "/scim/v2/Schemas/{id}", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodGet, Path: "/scim/v2/ResourceTypes", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodGet, Path: "/scim/v2/ResourceTypes/{id}", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodGet, Path: "/scim/v2/Users", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodPost, Path: "/scim/v2/Users", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodGet, Path: "/scim/v2/Users/{id}", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodPut, Path: "/scim/v2/Users/{id}", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodPatch, Path: "/scim/v2/Users/{id}", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodDelete, Path: "/scim/v2/Users/{id}", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodGet, Path: "/scim/v2/Groups", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodPost, Path: "/scim/v2/Groups", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodGet, Path: "/scim/v2/Groups/{id}", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodPut, Path: "/scim/v2/Groups/{id}", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodPatch, Path: "/scim/v2/Groups/{id}", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodDelete, Path: "/scim/v2/Groups/{id}", Access: scimToken, handle: s.scimHandler},
+
 		// People
 		{Method: http.MethodPost, Path: "/api/v1/users", Access: roles(hr, admin), handle: s.createUser},
 		{Method: http.MethodGet, Path: "/api/v1/users", Access: roles(hr, admin), Query: paged("department", "q"), handle: s.listUsers},

@@ -41,6 +41,8 @@ type Options struct {
 	// Web serves the browser app at / and its client routes; nil serves
 	// the API alone.
 	Web WebApp
+	// OIDC configures single sign-on; a zero value leaves it off.
+	OIDC OIDCOptions
 }
 
 // WebApp answers the browser app's pages and files. Serve returns false,
@@ -76,12 +78,19 @@ type Server struct {
 	engine  *gin.Engine
 	metrics *metrics
 	routes  []Route
+	// oidc is the single sign-on relying party (nil: not configured);
+	// scim serves /scim/v2 to provisioning tokens.
+	oidc *oidcClient
+	scim http.Handler
 }
 
 // Access says who may call a route.
 type Access struct {
 	Public bool     // no token needed
 	Roles  []string // when not public: empty means any signed-in user
+	// SCIM routes take a provisioning token, and only one: never an
+	// access token (nor does the API take a provisioning token).
+	SCIM bool
 }
 
 // Route is one entry of the routing table: the table is the single place
@@ -97,8 +106,9 @@ type Route struct {
 }
 
 var (
-	public   = Access{Public: true}
-	signedIn = Access{}
+	public    = Access{Public: true}
+	signedIn  = Access{}
+	scimToken = Access{SCIM: true}
 )
 
 func roles(r ...string) Access { return Access{Roles: r} }
@@ -111,6 +121,14 @@ func New(opt Options, deps Deps) (*Server, error) {
 		opt.MaxBodyBytes = 1 << 20
 	}
 	s := &Server{Deps: deps, opt: opt, metrics: newMetrics(deps.DB.Pools())}
+	s.oidc = newOIDCClient(opt.OIDC, opt.BaseURL)
+	if deps.Identity != nil {
+		h, err := newSCIM(deps.Identity, opt.BaseURL, deps.Log)
+		if err != nil {
+			return nil, err
+		}
+		s.scim = h
+	}
 	s.routes = s.routeTable()
 
 	e := gin.New()

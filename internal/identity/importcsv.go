@@ -429,7 +429,7 @@ func (s *Service) applyImport(ctx context.Context, tx *gorm.DB, actor Principal,
 					return res, err
 				}
 			}
-			if opt.Invite && mayInvite(actor, u) == nil {
+			if opt.Invite && mayInvite(actor, u) == nil && s.Passwords.Allows(u) {
 				if _, err := s.enqueueMail(tx, PurposeInvitation, u.ID); err != nil {
 					return res, err
 				}

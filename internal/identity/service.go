@@ -35,6 +35,9 @@ type Service struct {
 	OnMembership func(ctx context.Context, tx *gorm.DB, userIDs []string) error
 	// Mail connects invitations and password resets to outbound mail.
 	Mail MailHooks
+	// Passwords says who may sign in with a password (single sign-on can
+	// turn passwords off for all but a break-glass admin).
+	Passwords PasswordPolicy
 }
 
 // Options configure a Service.

@@ -92,6 +92,11 @@ type User struct {
 	Disabled     bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// SCIM provisioning: the provider's externalId and userName (when it
+	// is not the email), and when a SCIM DELETE disabled the person.
+	ExternalID    *string
+	ScimUserName  *string
+	ScimDeletedAt *time.Time
 }
 
 // TableName is the users table.
