@@ -45,6 +45,8 @@ func LoadContract(t testing.TB) *Contract {
 			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"} {
 			openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
 		}
+		// SCIM speaks JSON under its own media type.
+		openapi3filter.RegisterBodyDecoder("application/scim+json", openapi3filter.JSONBodyDecoder)
 		loader := openapi3.NewLoader()
 		doc, err := loader.LoadFromData(api.OpenAPI)
 		if err != nil {
@@ -88,7 +90,12 @@ func (c *Contract) CheckResponse(t testing.TB, req *http.Request, status int, he
 		t.Errorf("%s %s: response has no X-Request-ID", req.Method, req.URL.Path)
 	}
 	ct := header.Get("Content-Type")
-	if status >= 400 && !strings.HasPrefix(ct, "application/problem+json") {
+	// SCIM answers its errors in SCIM's own format (RFC 7644 3.12).
+	if scim := strings.HasPrefix(req.URL.Path, "/scim/"); scim && status >= 400 && status != http.StatusNotFound && status != http.StatusMethodNotAllowed {
+		if !strings.HasPrefix(ct, "application/scim+json") {
+			t.Errorf("%s %s: SCIM error %d has Content-Type %q, want application/scim+json; body: %s", req.Method, req.URL.Path, status, ct, body)
+		}
+	} else if !scim && status >= 400 && !strings.HasPrefix(ct, "application/problem+json") {
 		t.Errorf("%s %s: error %d has Content-Type %q, want application/problem+json; body: %s", req.Method, req.URL.Path, status, ct, body)
 	}
 	route, params, err := c.router.FindRoute(req)

@@ -249,6 +249,10 @@ func TestRouteRoleMatrix(t *testing.T) {
 				got := c.Do(r.Method, path, body).Status
 				allowed := r.Access.Public || (who != "" && (len(r.Access.Roles) == 0 || slices.Contains(r.Access.Roles, who)))
 				switch {
+				case r.Access.SCIM && got != 401:
+					// SCIM takes a provisioning token, never an access token.
+					t.Fatalf("SCIM route got %d, want 401", got)
+				case r.Access.SCIM:
 				case r.Access.Public && got == 403:
 					t.Fatalf("public route got 403")
 				case !r.Access.Public && allowed && (got == 401 || got == 403):
