@@ -187,6 +187,9 @@ func userAttributes(u identity.User) scim.ResourceAttributes {
 	if u.EmployeeID != nil {
 		ext["employeeNumber"] = *u.EmployeeID
 	}
+	if u.ManagerID != nil {
+		ext["manager"] = map[string]any{"value": *u.ManagerID}
+	}
 	attrs := scim.ResourceAttributes{
 		"userName":    userName,
 		"displayName": u.Name,
@@ -221,6 +224,12 @@ func provisioned(a scim.ResourceAttributes) identity.Provisioned {
 	if ext, ok := a[enterpriseURN].(map[string]any); ok {
 		p.Department = str(ext["department"])
 		p.EmployeeID = str(ext["employeeNumber"])
+		switch m := ext["manager"].(type) {
+		case map[string]any:
+			p.ManagerID = str(m["value"])
+		case string:
+			p.ManagerID = m
+		}
 	}
 	return p
 }

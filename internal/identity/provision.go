@@ -24,6 +24,7 @@ type Provisioned struct {
 	Department string
 	EmployeeID string
 	ExternalID string
+	ManagerID  string // the enterprise manager's value: a user id
 	Active     bool
 }
 
@@ -98,9 +99,12 @@ func (s *Service) ProvisionCreate(ctx context.Context, actor Principal, p Provis
 		}
 		now := s.now()
 		u = User{ID: uuid.NewString(), Email: email, Name: name, Roles: Roles{RoleLearner},
-			EmployeeID: optional(p.EmployeeID), ExternalID: optional(p.ExternalID),
+			EmployeeID: optional(p.EmployeeID), ExternalID: optional(p.ExternalID), ManagerID: optional(p.ManagerID),
 			ScimUserName: scimUserName(userName, email), Disabled: !p.Active, CreatedAt: now, UpdatedAt: now}
 		if u.Department, err = canonicalDepartment(tx, now, strings.TrimSpace(p.Department)); err != nil {
+			return err
+		}
+		if err := checkManager(tx, u.ID, u.ManagerID); err != nil {
 			return err
 		}
 		if err := s.insertUser(tx, &u); err != nil {
@@ -167,12 +171,9 @@ func (s *Service) provisionLocked(ctx context.Context, tx *gorm.DB, actor Princi
 	if err != nil {
 		return User{}, err
 	}
-	if actor.UserID == before.ID {
-		return User{}, fault.New(fault.Conflict, "cannot provision oneself")
-	}
 	u := before
 	u.Email, u.Name, u.Department = email, name, strings.TrimSpace(p.Department)
-	u.EmployeeID, u.ExternalID = optional(p.EmployeeID), optional(p.ExternalID)
+	u.EmployeeID, u.ExternalID, u.ManagerID = optional(p.EmployeeID), optional(p.ExternalID), optional(p.ManagerID)
 	u.ScimUserName = scimUserName(userName, email)
 	u.Disabled = !p.Active
 	if revive {
@@ -180,6 +181,11 @@ func (s *Service) provisionLocked(ctx context.Context, tx *gorm.DB, actor Princi
 	}
 	if u.Department != before.Department {
 		if u.Department, err = canonicalDepartment(tx, s.now(), u.Department); err != nil {
+			return User{}, err
+		}
+	}
+	if deref(u.ManagerID) != deref(before.ManagerID) {
+		if err := checkManager(tx, u.ID, u.ManagerID); err != nil {
 			return User{}, err
 		}
 	}
