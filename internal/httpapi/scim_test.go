@@ -243,7 +243,7 @@ func TestSCIMTokens(t *testing.T) {
 	if stored == plain || strings.Contains(stored, plain) {
 		t.Fatal("the token is stored in the clear")
 	}
-	adminC.Delete("/api/v1/admin/scim-tokens/" + id).Want(t, http.StatusNoContent)
+	adminC.Delete("/api/v1/admin/scim-tokens/"+id).Want(t, http.StatusNoContent)
 	res := sc.Get("/scim/v2/Users").Want(t, http.StatusUnauthorized)
 	if !strings.Contains(string(res.Body), "urn:ietf:params:scim:api:messages:2.0:Error") {
 		t.Fatalf("refusal not in SCIM's format: %s", res.Body)
