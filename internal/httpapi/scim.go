@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -129,8 +130,8 @@ func scimFail(c *gin.Context, err error) {
 // toScimError turns a domain error into SCIM's error.
 func toScimError(err error) scimerrors.ScimError {
 	var se scimerrors.ScimError
-	if e, ok := err.(scimerrors.ScimError); ok {
-		return e
+	if errors.As(err, &se) {
+		return se
 	}
 	e := fault.As(err)
 	status, ok := statusOf[e.Code]
