@@ -415,3 +415,45 @@ func TestOIDCTrustEmail(t *testing.T) {
 		t.Fatalf("me = %v", me)
 	}
 }
+
+// UPSKILL_PASSWORD_LOGIN=false: only the break-glass admin signs in with
+// a password; invitations and resets are refused to everyone else, and
+// the sign-in page is told to offer single sign-on only.
+func TestPasswordLoginOff(t *testing.T) {
+	r := newSSORig(t, storetest.SQLite(t), nil)
+	e := r.e
+	glass := e.user(identity.RoleAdmin)
+	other := e.user(identity.RoleAdmin)
+	learner := e.user()
+	e.ids.Passwords = identity.PasswordPolicy{Off: true, BreakGlass: glass.Email}
+
+	var prov map[string]any
+	e.c.Get("/api/v1/auth/providers").Want(t, http.StatusOK).Decode(t, &prov)
+	if prov["password"] != false || prov["oidc"] == nil {
+		t.Fatalf("providers = %v", prov)
+	}
+	e.login(glass.Email, e.password)
+	for _, u := range []identity.User{other, learner} {
+		res := e.c.Post("/api/v1/auth/login", map[string]string{"email": u.Email, "password": e.password}).Want(t, http.StatusForbidden)
+		if !strings.Contains(string(res.Body), "single sign-on") {
+			t.Fatalf("refusal = %s", res.Body)
+		}
+	}
+	adminC := e.c.As(e.token(glass))
+	adminC.Post("/api/v1/users/"+learner.ID+"/invite", nil).Want(t, http.StatusConflict)
+	adminC.Post("/api/v1/users/"+glass.ID+"/invite", nil).Want(t, http.StatusAccepted)
+	e.ids.Mail = identity.MailHooks{Enabled: true, BaseURL: r.url} // resets are queued, not sent, here
+	e.c.Post("/api/v1/auth/forgot-password", map[string]string{"email": learner.Email}).Want(t, http.StatusAccepted)
+	if auditCount(t, e.db, "auth.password_reset_requested", `"sent":true`) != 0 {
+		t.Fatal("a reset was queued for someone who may not use a password")
+	}
+	e.c.Post("/api/v1/auth/forgot-password", map[string]string{"email": glass.Email}).Want(t, http.StatusAccepted)
+	if auditCount(t, e.db, "auth.password_reset_requested", `"sent":true`) != 1 {
+		t.Fatal("the break-glass admin's reset was not queued")
+	}
+	// Single sign-on still works for everyone else.
+	b := r.browser()
+	if a := b.signIn(&opUser{sub: "sso-only", email: learner.Email, verified: yes()}, "/"); a.status != http.StatusFound {
+		t.Fatalf("sign-in = %d %s", a.status, a.body)
+	}
+}
