@@ -225,7 +225,21 @@ func TestSCIMOktaSequence(t *testing.T) {
 func TestSCIMTokens(t *testing.T) {
 	e := newTestEnv(t)
 	sc, id, plain := scimClient(t, e)
-	sc.Get("/scim/v2/ServiceProviderConfig").Want(t, http.StatusOK)
+	spc := sc.Get("/scim/v2/ServiceProviderConfig").Want(t, http.StatusOK).Map(t)
+	if lookup(spc, "patch/supported") != true || lookup(spc, "filter/supported") != true || lookup(spc, "bulk/supported") != false ||
+		lookup(spc, "authenticationSchemes/0/type") != "oauthbearertoken" {
+		t.Fatalf("ServiceProviderConfig = %v", spc)
+	}
+	schemas := sc.Get("/scim/v2/Schemas").Want(t, http.StatusOK).Map(t)
+	if !strings.Contains(fmt.Sprint(schemas["Resources"]), enterpriseURN) || !strings.Contains(fmt.Sprint(schemas["Resources"]), "urn:ietf:params:scim:schemas:core:2.0:Group") {
+		t.Fatalf("Schemas = %v", schemas)
+	}
+	sc.Get("/scim/v2/Schemas/" + enterpriseURN).Want(t, http.StatusOK)
+	types := sc.Get("/scim/v2/ResourceTypes").Want(t, http.StatusOK).Map(t)
+	if lookup(types, "totalResults") != 2.0 || !strings.Contains(fmt.Sprint(types["Resources"]), enterpriseURN) {
+		t.Fatalf("ResourceTypes = %v", types)
+	}
+	sc.Get("/scim/v2/ResourceTypes/User").Want(t, http.StatusOK)
 	e.c.As(plain).Get("/api/v1/me").Want(t, http.StatusUnauthorized)
 	e.c.As(plain).Get("/api/v1/users").Want(t, http.StatusUnauthorized)
 	adminC, admin := e.as(identity.RoleAdmin)
