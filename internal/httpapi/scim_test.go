@@ -234,7 +234,7 @@ func TestSCIMTokens(t *testing.T) {
 	if !strings.Contains(fmt.Sprint(schemas["Resources"]), enterpriseURN) || !strings.Contains(fmt.Sprint(schemas["Resources"]), "urn:ietf:params:scim:schemas:core:2.0:Group") {
 		t.Fatalf("Schemas = %v", schemas)
 	}
-	sc.Get("/scim/v2/Schemas/" + enterpriseURN).Want(t, http.StatusOK)
+	sc.Get("/scim/v2/Schemas/"+enterpriseURN).Want(t, http.StatusOK)
 	types := sc.Get("/scim/v2/ResourceTypes").Want(t, http.StatusOK).Map(t)
 	if lookup(types, "totalResults") != 2.0 || !strings.Contains(fmt.Sprint(types["Resources"]), enterpriseURN) {
 		t.Fatalf("ResourceTypes = %v", types)
