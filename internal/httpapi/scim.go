@@ -368,16 +368,43 @@ func (h *scimUsers) Patch(r *http.Request, id string, ops []scim.PatchOperation)
 	if u.ExternalID != nil {
 		a["externalId"] = *u.ExternalID
 	}
+	before := nameParts(a)
 	for _, op := range ops {
 		if err := patchUser(a, op); err != nil {
 			return scim.Resource{}, err
 		}
 	}
-	u, err = h.ids.ProvisionUpdate(r.Context(), scimActor(r), id, provisioned(a))
+	p := provisioned(a)
+	p.Name = patchedName(before, nameParts(a), u.Name)
+	u, err = h.ids.ProvisionUpdate(r.Context(), scimActor(r), id, p)
 	if err != nil {
 		return scim.Resource{}, notFoundOr(id, err)
 	}
 	return h.resource(u), nil
+}
+
+// nameParts are the attributes a name can come from: givenName,
+// familyName, formatted and displayName.
+func nameParts(a scim.ResourceAttributes) [4]string {
+	name, _ := a["name"].(map[string]any)
+	return [4]string{strings.TrimSpace(str(name["givenName"])), strings.TrimSpace(str(name["familyName"])),
+		strings.TrimSpace(str(name["formatted"])), strings.TrimSpace(str(a["displayName"]))}
+}
+
+// patchedName is the name after a PATCH: from whichever of its sources
+// the operations changed, most specific first; unchanged otherwise.
+func patchedName(before, after [4]string, current string) string {
+	switch {
+	case before[0] != after[0] || before[1] != after[1]:
+		if n := strings.TrimSpace(after[0] + " " + after[1]); n != "" {
+			return n
+		}
+	case before[2] != after[2] && after[2] != "":
+		return after[2]
+	case before[3] != after[3] && after[3] != "":
+		return after[3]
+	}
+	return current
 }
 
 var errNoTarget = scimerrors.ScimError{Status: http.StatusBadRequest, ScimType: scimerrors.ScimTypeInvalidPath,
