@@ -11,6 +11,7 @@ import (
 
 	"github.com/upskill/upskill/internal/audit"
 	"github.com/upskill/upskill/internal/catalog"
+	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/records"
 	"github.com/upskill/upskill/internal/store"
 )
@@ -147,4 +148,70 @@ func (s *Service) revokePathRecords(ctx context.Context, tx *gorm.DB, actorID, u
 		}
 	}
 	return nil
+}
+
+// PathProgress is where a learner stands with a learning path: their
+// progress on each module in the path's order, the path's status
+// (completed when every module is, in progress once any is started,
+// expired when the path record expired and a module no longer counts),
+// and their newest unrevoked path record.
+type PathProgress struct {
+	Status     string
+	Modules    []PathModule
+	Completion *Record
+}
+
+// PathModule is one module of a path with the learner's progress; Title
+// is the slug and Progress nil when the module is no longer published.
+type PathModule struct {
+	Slug     string
+	Title    string
+	Progress *ModuleProgress
+}
+
+// PathProgress measures userID against the path p.
+func (s *Service) PathProgress(ctx context.Context, userID string, p catalog.PublishedPath) (PathProgress, error) {
+	out := PathProgress{Modules: make([]PathModule, 0, len(p.Modules))}
+	completed, started := 0, false
+	for _, slug := range p.Modules {
+		pm := PathModule{Slug: slug, Title: slug}
+		mp, err := s.Progress(ctx, userID, slug)
+		switch {
+		case err == nil:
+			pm.Progress = &mp
+			if m, _, err := s.current(slug); err == nil {
+				pm.Title = m.Title
+			}
+			if mp.Status == Completed {
+				completed++
+			}
+			if mp.Status != NotStarted {
+				started = true
+			}
+		case !fault.Is(err, fault.NotFound):
+			return out, err
+		}
+		out.Modules = append(out.Modules, pm)
+	}
+	var recs []Record
+	if err := s.db.R.WithContext(ctx).Where("user_id = ? AND module = ? AND kind = ? AND revoked_at IS NULL", userID, p.Slug, KindPath).
+		Order("cycle DESC").Limit(1).Find(&recs).Error; err != nil {
+		return out, fault.Wrap(err, "could not read the path record")
+	}
+	now := s.clock()
+	if len(recs) == 1 {
+		recs[0].Status = recs[0].statusAt(now)
+		out.Completion = &recs[0]
+	}
+	switch {
+	case completed == len(p.Modules) && len(p.Modules) > 0:
+		out.Status = Completed
+	case out.Completion != nil && out.Completion.Status == RecordExpired:
+		out.Status = Expired
+	case started:
+		out.Status = InProgress
+	default:
+		out.Status = NotStarted
+	}
+	return out, nil
 }
