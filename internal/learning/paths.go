@@ -35,7 +35,10 @@ func (s *Service) lockUser(ctx context.Context, tx *gorm.DB, userID string) erro
 	if s.db.Dialect != store.Postgres {
 		return nil
 	}
-	return tx.WithContext(ctx).Exec("SELECT id FROM users WHERE id = ? FOR UPDATE", userID).Error
+	// An advisory lock rather than a row lock: the records row just
+	// inserted holds a key-share lock on the user's row (its foreign key),
+	// which FOR UPDATE would deadlock against.
+	return tx.WithContext(ctx).Exec("SELECT pg_advisory_xact_lock(hashtext(?))", "upskill-path-records:"+userID).Error
 }
 
 // issuePathRecords issues, inside tx, a path record for every path that

@@ -2,7 +2,7 @@ package readiness
 
 import (
 	"context"
-	"database/sql"
+	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -170,7 +170,7 @@ func (s *Service) Adoption(ctx context.Context, from, to time.Time) (Adoption, e
 				m := round2(float64(c.feedbackSum) / float64(c.feedbackN))
 				row.AverageFeedback = &m
 			}
-			if r := ready[d]; r != nil && !cells[i].Suppressed {
+			if r := ready[d]; r != nil && !cells[i].Suppressed && r[w].beforeN > 0 && r[w].afterN > 0 {
 				rw := r[w]
 				ch := round2(float64(rw.afterSum)/float64(rw.afterN) - float64(rw.beforeSum)/float64(rw.beforeN))
 				row.ReadinessChange = &ch
@@ -209,13 +209,17 @@ func (s *Service) weeklyReadiness(ctx context.Context, start time.Time, weeks in
 	byDept := map[string][]event{}
 	for rows.Next() {
 		var d, user, phase string
-		var at sql.NullTime
+		var at any
 		var n, sum int64
 		if err := rows.Scan(&d, &user, &phase, &at, &n, &sum); err != nil {
 			return nil, fault.Wrap(err, "could not read the pulse answers")
 		}
+		t, err := timeOf(at)
+		if err != nil {
+			return nil, fault.Wrap(err, "could not read the pulse answers")
+		}
 		w := -1
-		if t := at.Time.UTC(); !t.Before(start) {
+		if !t.Before(start) {
 			w = int(WeekStart(t).Sub(start).Hours()/24) / 7
 		}
 		byDept[d] = append(byDept[d], event{week: w, user: user, after: phase == After, n: n, sum: sum})
@@ -252,4 +256,31 @@ func (s *Service) weeklyReadiness(ctx context.Context, start time.Time, weeks in
 		out[d] = res
 	}
 	return out, nil
+}
+
+// sqliteTimes are the layouts SQLite's driver writes times in; an
+// aggregate such as MIN over a DATETIME column comes back as that text.
+var sqliteTimes = []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999Z07:00",
+	time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05"}
+
+// timeOf reads a time an aggregate returned: a time.Time (PostgreSQL) or
+// its text (SQLite).
+func timeOf(v any) (time.Time, error) {
+	var s string
+	switch x := v.(type) {
+	case time.Time:
+		return x.UTC(), nil
+	case string:
+		s = x
+	case []byte:
+		s = string(x)
+	default:
+		return time.Time{}, fmt.Errorf("unexpected time value %T", v)
+	}
+	for _, l := range sqliteTimes {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("unreadable time %q", s)
 }

@@ -196,7 +196,8 @@ type Cell struct {
 
 // Suppress marks the cells to suppress under one shown total:
 //
-//  1. every cell with fewer than MinRespondents respondents in a phase;
+//  1. every cell with fewer than MinRespondents respondents in a phase
+//     (a cell with no respondents at all has no figures to hide);
 //  2. when exactly one cell is suppressed, the next smallest as well
 //     (fewest respondents in its smaller phase, then by key);
 //  3. then, for each phase, while the suppressed cells together hold
@@ -207,7 +208,8 @@ func Suppress(cells []Cell) {
 	n := 0
 	for i := range cells {
 		c := &cells[i]
-		c.Suppressed = c.Before < MinRespondents || c.After < MinRespondents
+		// A cell nobody answered in has no figures, so nothing to hide.
+		c.Suppressed = (c.Before > 0 || c.After > 0) && (c.Before < MinRespondents || c.After < MinRespondents)
 		if c.Suppressed {
 			n++
 		}
