@@ -193,9 +193,12 @@ type weekReady struct {
 // the figures of the week before).
 func (s *Service) weeklyReadiness(ctx context.Context, start time.Time, weeks int) (map[string][]weekReady, error) {
 	end := start.AddDate(0, 0, 7*weeks)
-	rows, err := s.db.R.WithContext(ctx).Raw(`SELECT u.department, pa.user_id, pa.phase, MIN(pa.answered_at), COUNT(*), SUM(pa.value)
-		FROM pulse_answers pa JOIN users u ON u.id = pa.user_id WHERE pa.answered_at < ?
-		GROUP BY u.department, pa.user_id, pa.pulse, pa.phase`, end).Rows()
+	// Grouped in the primary key's order (user, pulse, phase), so the
+	// database streams the groups without sorting; the department is
+	// looked up once per group.
+	rows, err := s.db.R.WithContext(ctx).Raw(`SELECT (SELECT u.department FROM users u WHERE u.id = x.user_id), x.user_id, x.phase, x.first, x.n, x.total
+		FROM (SELECT pa.user_id, pa.pulse, pa.phase, MIN(pa.answered_at) AS first, COUNT(*) AS n, SUM(pa.value) AS total
+			FROM pulse_answers pa WHERE pa.answered_at < ? GROUP BY pa.user_id, pa.pulse, pa.phase) x`, end).Rows()
 	if err != nil {
 		return nil, fault.Wrap(err, "could not read the pulse answers")
 	}

@@ -240,11 +240,12 @@ func Suppress(cells []Cell) {
 }
 
 // smallest is the index of the smallest shown cell with respondents in
-// the phase counted by in (see smaller), or -1.
+// the phase counted by in (see smaller), or -1. Empty cells hide nothing,
+// so suppressing one would protect nobody.
 func smallest(cells []Cell, in func(Cell) int) int {
 	next := -1
 	for i, c := range cells {
-		if c.Suppressed || in(c) == 0 {
+		if c.Suppressed || in(c) == 0 || c.Before == 0 && c.After == 0 {
 			continue
 		}
 		if next < 0 || smaller(c, cells[next]) {
