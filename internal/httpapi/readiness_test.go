@@ -123,6 +123,23 @@ func TestLearningPathsAPI(t *testing.T) {
 			t.Errorf("overview: %v", p["overview_html"])
 		}
 		learner.Get("/api/v1/paths/nope").Want(t, http.StatusNotFound)
+		var enr struct {
+			Items []struct {
+				Module string   `json:"module"`
+				Paths  []string `json:"paths"`
+			} `json:"items"`
+		}
+		learner.Get("/api/v1/me/enrollments").Want(t, http.StatusOK).Decode(t, &enr)
+		if len(enr.Items) != 2 || len(enr.Items[0].Paths) != 1 || enr.Items[0].Paths[0] != "ai-starter" {
+			t.Errorf("enrollments: %+v", enr.Items)
+		}
+		var sum struct {
+			Groups []map[string]any `json:"groups"`
+		}
+		hrC.Get("/api/v1/reports/summary?group_by=path").Want(t, http.StatusOK).Decode(t, &sum)
+		if len(sum.Groups) != 1 || sum.Groups[0]["key"] != "ai-starter" || sum.Groups[0]["assigned"] != float64(2) {
+			t.Errorf("summary by path: %v", sum.Groups)
+		}
 		completeShort(t, learner, "prompting")
 		if st := status(); st != "in_progress" {
 			t.Errorf("after one module: %s", st)
