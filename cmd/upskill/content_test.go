@@ -268,3 +268,35 @@ func TestContentHelp(t *testing.T) {
 		t.Errorf("content lint a b: exit %d, want 2", code)
 	}
 }
+
+// Paths and pulses are linted with the modules and published by the
+// import, paths first; one with problems is reported and not published.
+func TestContentImportPathsAndPulses(t *testing.T) {
+	env := migratedEnv(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, goodModule("ai-basics", "AI Basics"))
+	writeFiles(t, dir, map[string]string{
+		"paths/starter.md":    "---\ntitle: Starter\nsummary: s\nmodules: [ai-basics]\nvalid_for: 1y\n---\n\nBegin here.\n",
+		"paths/broken.md":     "---\ntitle: Broken\nsummary: s\nmodules: [ai-basics, missing-one, ai-basics]\n---\n",
+		"pulses/readiness.md": "---\ntitle: Readiness\nfor: [starter]\n---\n\n## I know where AI helps {#where}\n",
+	})
+	code, out, _ := runCLI(t, env, "content", "lint", dir)
+	for _, want := range []string{`paths/broken.md:4: modules names "missing-one", which is no module here`, `paths/broken.md:4: modules names "ai-basics" twice`} {
+		if code != 1 || !strings.Contains(out, want) {
+			t.Errorf("lint: exit %d, stdout lacks %q:\n%s", code, want, out)
+		}
+	}
+	code, out, errs := runCLI(t, env, "content", "import", dir)
+	for _, want := range []string{"ai-basics: revision 1 (new)", "paths/starter: revision 1 (new)", "pulses/readiness: revision 1 (new)", "paths/broken: not published (2 problems)"} {
+		if code != 1 || !strings.Contains(out, want) {
+			t.Errorf("import: exit %d, stdout lacks %q:\n%s\n%s", code, want, out, errs)
+		}
+	}
+	if err := os.Remove(filepath.Join(dir, "paths", "broken.md")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCLI(t, env, "content", "import", dir)
+	if code != 0 || !strings.Contains(out, "paths/starter: revision 1 (unchanged)") {
+		t.Errorf("second import: exit %d\n%s", code, out)
+	}
+}

@@ -117,7 +117,7 @@ func (a *App) build(ctx context.Context) error {
 		Web:            webApp,
 	}, httpapi.Deps{DB: a.DB, Log: a.Log, Identity: a.Identity, RecordKeys: a.RecordKeys,
 		Catalog: a.Catalog, Learning: a.Learning, Assignments: a.Assignments, Reports: a.Reports,
-		Outbox: a.Outbox, Reminders: a.Reminders})
+		Outbox: a.Outbox, Reminders: a.Reminders, Readiness: a.Readiness})
 	return err
 }
 

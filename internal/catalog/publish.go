@@ -101,6 +101,14 @@ func (s *Service) publishOnce(ctx context.Context, m *content.Module, actorID st
 		if probs := content.ValidateCatalog([]*content.Module{m}, known); len(probs) > 0 {
 			return invalid(m.Slug, relativeTo(m.Slug, probs))
 		}
+		var clash []string
+		if err := tx.Model(&docRow{}).Where("slug = ?", m.Slug).Limit(1).Pluck("kind", &clash).Error; err != nil {
+			return err
+		}
+		if len(clash) > 0 {
+			return invalid(m.Slug, []content.Problem{{File: "module.md", Message: fmt.Sprintf(
+				"%q is already a %s slug; modules, paths and pulses share one namespace", m.Slug, clash[0])}})
+		}
 		// The newest revision is the current one. Its number and hash come
 		// from one statement: under PostgreSQL's READ COMMITTED two
 		// statements may see different commits, and a publisher could miss

@@ -81,7 +81,9 @@ type verifiedJSON struct {
 	HolderName  string     `json:"holder_name"`
 	ID          string     `json:"id"`
 	IssuedAt    time.Time  `json:"issued_at"`
-	Module      string     `json:"module"`
+	Kind        string     `json:"kind"`
+	Module      *string    `json:"module"`
 	ModuleTitle string     `json:"module_title"`
-	Revision    int        `json:"revision"`
+	Path        *string    `json:"path"`
+	Revision    *int       `json:"revision"`
 }

@@ -121,5 +121,15 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodDelete, Path: "/api/v1/assignment-rules/{id}", Access: roles(hr, admin), handle: s.deleteAssignmentRule},
 		{Method: http.MethodGet, Path: "/api/v1/reports/completions", Access: roles(hr, admin), Query: paged("format", "department", "module", "status", "from", "to"), handle: s.completionsReport},
 		{Method: http.MethodGet, Path: "/api/v1/reports/summary", Access: roles(hr, admin), Query: []string{"group_by"}, handle: s.summaryReport},
+
+		// Readiness pulses, learning paths, the manager's team, and the
+		// readiness and adoption reports (issue 16).
+		{Method: http.MethodGet, Path: "/api/v1/me/pulses", Access: signedIn, Query: []string{}, handle: s.myPulses},
+		{Method: http.MethodPost, Path: "/api/v1/pulses/{slug}/responses", Access: signedIn, handle: s.postPulseResponse},
+		{Method: http.MethodGet, Path: "/api/v1/paths", Access: signedIn, Query: []string{}, handle: s.listPaths},
+		{Method: http.MethodGet, Path: "/api/v1/paths/{slug}", Access: signedIn, handle: s.getPath},
+		{Method: http.MethodGet, Path: "/api/v1/me/team", Access: signedIn, Query: []string{}, handle: s.myTeam},
+		{Method: http.MethodGet, Path: "/api/v1/reports/readiness", Access: roles(hr, admin), Query: []string{"pulse", "group_by", "format"}, handle: s.readinessReport},
+		{Method: http.MethodGet, Path: "/api/v1/reports/adoption", Access: roles(hr, admin), Query: []string{"from", "to", "format"}, handle: s.adoptionReport},
 	}
 }

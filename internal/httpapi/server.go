@@ -19,6 +19,7 @@ import (
 	"github.com/upskill/upskill/internal/learning"
 	"github.com/upskill/upskill/internal/notify"
 	"github.com/upskill/upskill/internal/outbox"
+	"github.com/upskill/upskill/internal/readiness"
 	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
 )
@@ -69,6 +70,8 @@ type Deps struct {
 	Outbox *outbox.Dispatcher
 	// Reminders holds people's notification settings.
 	Reminders *notify.Service
+	// Readiness serves pulses and the readiness and adoption reports.
+	Readiness *readiness.Service
 }
 
 // Server is the HTTP API. Build it with New and serve Handler.

@@ -33,7 +33,7 @@ func (s *Service) issueIfComplete(ctx context.Context, tx *gorm.DB, st *state, u
 		return nil, nil
 	}
 	cycle := len(st.records)
-	rec := Record{ID: uuid.NewString(), UserID: userID, Module: m.Slug, ModuleTitle: m.Title,
+	rec := Record{ID: uuid.NewString(), UserID: userID, Kind: KindModule, Module: m.Slug, ModuleTitle: m.Title,
 		Revision: rev, ContentHash: m.Hash, Cycle: cycle}
 	if m.Quiz != nil {
 		best := bestPass(st.attempts, cycle)
@@ -63,6 +63,14 @@ func (s *Service) issueIfComplete(ctx context.Context, tx *gorm.DB, st *state, u
 	}
 	rec.Status = rec.statusAt(now)
 	st.records = append(st.records, rec)
+	paths, err := s.issuePathRecords(ctx, tx, userID, m.Slug, now)
+	if err != nil {
+		return nil, err
+	}
+	for i := range paths {
+		s.log.InfoContext(ctx, "path record issued", slog.String("record_id", paths[i].ID), slog.String("user_id", userID),
+			slog.String("path", *paths[i].Path))
+	}
 	return &rec, nil
 }
 

@@ -47,6 +47,10 @@ type Record struct {
 	RevokedBy    *string
 	RevokeReason string
 	Credential   string
+	// Kind is KindModule or KindPath; Path names the path of a path
+	// record (nil for a module record).
+	Kind string
+	Path *string
 	// Status is valid, expired or revoked at the time it was read.
 	Status string `gorm:"-"`
 }
@@ -168,6 +172,11 @@ func (s *Service) Revoke(ctx context.Context, actor identity.Principal, id, reas
 		}
 		r.RevokedAt, r.RevokedBy, r.RevokeReason, r.Status = &now, &actor.UserID, reason, RecordRevoked
 		out = r
+		if !r.IsPath() {
+			if err := s.revokePathRecords(ctx, tx, actor.UserID, r.UserID, r.Module, r.ID, now); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, actor.UserID, audit.RecordRevoked, id, map[string]any{
 			"reason": reason, "user_id": r.UserID, "module": r.Module, "revision": r.Revision,
 		})
@@ -188,6 +197,8 @@ type Verification struct {
 
 // VerifiedFacts are the facts of a record a verifier is shown.
 type VerifiedFacts struct {
+	Kind        string  // KindModule or KindPath
+	Path        *string // the path of a path record
 	ID          string
 	HolderName  string
 	Module      string
@@ -198,8 +209,12 @@ type VerifiedFacts struct {
 }
 
 func factsOf(r *Record) *VerifiedFacts {
-	return &VerifiedFacts{ID: r.ID, HolderName: r.HolderName, Module: r.Module, ModuleTitle: r.ModuleTitle,
+	f := &VerifiedFacts{Kind: KindModule, ID: r.ID, HolderName: r.HolderName, Module: r.Module, ModuleTitle: r.ModuleTitle,
 		Revision: r.Revision, IssuedAt: r.IssuedAt, ExpiresAt: r.ExpiresAt}
+	if r.IsPath() {
+		f.Kind, f.Path, f.Module, f.Revision = KindPath, r.Path, "", 0
+	}
+	return f
 }
 
 // Verify checks the stored credential of record id against the published
@@ -225,6 +240,11 @@ func sameFacts(c *records.Claims, r *Record) bool {
 	sameExpiry := c.ExpiresAt == nil && r.ExpiresAt == nil ||
 		c.ExpiresAt != nil && r.ExpiresAt != nil && c.ExpiresAt.Equal(*r.ExpiresAt)
 	sameScore := c.Score == nil && r.Score == nil || c.Score != nil && r.Score != nil && *c.Score == *r.Score
+	if r.IsPath() || c.Kind == KindPath {
+		return r.IsPath() && c.Kind == KindPath && r.Path != nil && c.Path == *r.Path && c.ID == r.ID &&
+			c.Subject == r.UserID && c.ModuleTitle == r.ModuleTitle && c.HolderName == r.HolderName &&
+			c.IssuedAt != nil && c.IssuedAt.Equal(r.IssuedAt) && sameExpiry && sameScore
+	}
 	return c.ID == r.ID && c.Subject == r.UserID && c.Module == r.Module && c.ModuleTitle == r.ModuleTitle &&
 		c.Revision == r.Revision && c.ContentHash == r.ContentHash && c.HolderName == r.HolderName &&
 		c.IssuedAt != nil && c.IssuedAt.Equal(r.IssuedAt) && sameExpiry && sameScore
@@ -253,8 +273,12 @@ func (s *Service) VerifyCredential(ctx context.Context, credential string) (Veri
 	}
 	// Genuinely ours but unknown here (say, a database restored from an
 	// older backup): the signature and its own dates are all we can check.
-	facts := &VerifiedFacts{ID: c.ID, HolderName: c.HolderName, Module: c.Module, ModuleTitle: c.ModuleTitle,
+	facts := &VerifiedFacts{Kind: KindModule, ID: c.ID, HolderName: c.HolderName, Module: c.Module, ModuleTitle: c.ModuleTitle,
 		Revision: c.Revision, IssuedAt: c.IssuedAt.UTC()}
+	if c.Kind == KindPath {
+		path := c.Path
+		facts.Kind, facts.Path = KindPath, &path
+	}
 	status := RecordValid
 	if c.ExpiresAt != nil {
 		exp := c.ExpiresAt.UTC()

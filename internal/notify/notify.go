@@ -8,6 +8,7 @@ package notify
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -27,9 +28,12 @@ const (
 	DueSoon  = "due_soon" // the due date is within RemindBeforeDue
 	Assigned = "assigned" // a new assignment
 	Expiring = "expiring" // a record expires within RemindBeforeExpiry
+	// TeamOverdue goes to a line manager: a direct report's assignment is
+	// overdue (then weekly, like the report's own notice). Optional.
+	TeamOverdue = "team_overdue"
 )
 
-var kindOrder = map[string]int{Overdue: 0, DueSoon: 1, Assigned: 2, Expiring: 3}
+var kindOrder = map[string]int{Overdue: 0, DueSoon: 1, Assigned: 2, Expiring: 3, TeamOverdue: 4}
 
 // DigestKind is the outbox kind of a digest.
 const DigestKind = "digest"
@@ -91,6 +95,9 @@ type Item struct {
 	Module string    `json:"module"`
 	Title  string    `json:"title"`
 	Date   time.Time `json:"date"` // the due date, or the record's expiry
+	// Person is the direct report a TeamOverdue item is about (a user id;
+	// the letter looks up their name when it is composed).
+	Person string `json:"person,omitempty"`
 	// Key makes the item unique for its person; never shown.
 	Key string `json:"-"`
 }
@@ -155,11 +162,12 @@ func (s *Service) assignmentItems(ctx context.Context, now time.Time, byUser map
 	// Most people of a campaign have not started: the enrollment join lets
 	// their rows skip every lookup of learning rows.
 	pair := assignments.Pair{User: "a.user_id", Module: "a.module", Enrolled: "e.user_id IS NOT NULL"}
-	q := `SELECT a.id, a.user_id, a.module, a.due_at, a.assigned_at, a.grace_days, ` + pair.Columns() + `
+	q := `SELECT a.id, a.user_id, a.module, a.due_at, a.assigned_at, a.grace_days, mgr.id, ` + pair.Columns() + `
 FROM assignments a JOIN users u ON u.id = a.user_id AND u.disabled = ?
+LEFT JOIN users mgr ON mgr.id = u.manager_id AND mgr.disabled = ?
 LEFT JOIN enrollments e ON e.user_id = a.user_id AND e.module = a.module
 ` + pair.RecordJoin()
-	rows, err := s.db.R.WithContext(ctx).Raw(q, false).Rows()
+	rows, err := s.db.R.WithContext(ctx).Raw(q, false, false).Rows()
 	if err != nil {
 		return fmt.Errorf("notify: read assignments: %w", err)
 	}
@@ -169,8 +177,9 @@ LEFT JOIN enrollments e ON e.user_id = a.user_id AND e.module = a.module
 		var id, uid, module string
 		var due, assigned time.Time
 		var grace int
+		var manager sql.NullString
 		var facts assignments.FactsScan
-		if err := rows.Scan(append([]any{&id, &uid, &module, &due, &assigned, &grace}, facts.Dest()...)...); err != nil {
+		if err := rows.Scan(append([]any{&id, &uid, &module, &due, &assigned, &grace, &manager}, facts.Dest()...)...); err != nil {
 			return fmt.Errorf("notify: read assignments: %w", err)
 		}
 		info, ok := mods[module]
@@ -191,6 +200,11 @@ LEFT JOIN enrollments e ON e.user_id = a.user_id AND e.module = a.module
 			// week (days 1, 8, 15… after the due date).
 			week := max(s.daysBetween(dueAt, now)-1, 0) / 7
 			item.Kind, item.Key = Overdue, fmt.Sprintf("%s:%s:%s:%d", Overdue, id, dueDay, week)
+			if manager.Valid {
+				byUser[manager.String] = append(byUser[manager.String], Item{Kind: TeamOverdue, Module: module,
+					Title: info.Title, Date: dueAt, Person: uid,
+					Key: fmt.Sprintf("%s:%s:%s:%d", TeamOverdue, id, dueDay, week)})
+			}
 		case dueAt.Sub(now) <= s.opt.RemindBeforeDue:
 			item.Kind, item.Key = DueSoon, fmt.Sprintf("%s:%s:%s", DueSoon, id, dueDay)
 		case now.Sub(assigned.UTC()) <= s.opt.NewFor:

@@ -124,7 +124,7 @@ func cells(r *Row, out []cell) []cell {
 		textCell(r.Module), textCell(r.ModuleTitle), optNum(r.Revision), textCell(r.Status),
 		numCell(r.ProgressPercent), optNum(r.BestScore), numCell(r.Attempts),
 		timeCell(r.AssignedAt), timeCell(r.DueAt), flagCell(r.Overdue),
-		timeCell(r.CompletedAt), optText(r.RecordID), timeCell(r.ExpiresAt))
+		timeCell(r.CompletedAt), optText(r.RecordID), timeCell(r.ExpiresAt), optText(r.Path))
 }
 
 // csvWriter writes RFC 4180 CSV with a header row, through encoding/csv.
@@ -195,6 +195,7 @@ type jsonRow struct {
 	CompletedAt     *string `json:"completed_at"`
 	RecordID        *string `json:"record_id"`
 	ExpiresAt       *string `json:"expires_at"`
+	Path            *string `json:"path"`
 }
 
 func optTime(t *time.Time) *string {
@@ -215,7 +216,7 @@ func (w *jsonWriter) row(r *Row) error {
 		Module: r.Module, ModuleTitle: r.ModuleTitle, Revision: r.Revision, Status: r.Status,
 		ProgressPercent: r.ProgressPercent, BestScore: r.BestScore, Attempts: r.Attempts,
 		AssignedAt: optTime(r.AssignedAt), DueAt: optTime(r.DueAt), Overdue: r.Overdue,
-		CompletedAt: optTime(r.CompletedAt), RecordID: r.RecordID, ExpiresAt: optTime(r.ExpiresAt)})
+		CompletedAt: optTime(r.CompletedAt), RecordID: r.RecordID, ExpiresAt: optTime(r.ExpiresAt), Path: r.Path})
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/learning"
 	"github.com/upskill/upskill/internal/notify"
+	"github.com/upskill/upskill/internal/readiness"
 	"github.com/upskill/upskill/internal/records"
 	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
@@ -63,6 +64,8 @@ type Set struct {
 	// Reminders plans the daily digests and keeps people's notification
 	// settings.
 	Reminders *notify.Service
+	// Readiness serves pulses and the readiness and adoption reports.
+	Readiness *readiness.Service
 }
 
 // New builds the services on db. The catalog starts empty: call
@@ -100,6 +103,7 @@ func New(db *store.DB, opt Options) *Set {
 	s.Assignments = assignments.New(db, assignments.Options{Catalog: modules, Now: opt.Now, Log: opt.Log})
 	s.Reports = reports.New(db, reports.Options{Catalog: modules, Now: opt.Now, Log: opt.Log})
 	s.Reminders = notify.New(db, modules, opt.Reminders)
+	s.Readiness = readiness.New(db, opt.Now)
 	// Standing assignment rules follow people into a department in the
 	// transaction that creates, imports or moves them: through the API and
 	// the command line alike, and through the one assignments service.
