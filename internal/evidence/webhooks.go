@@ -278,7 +278,9 @@ func (s *Service) deliverWebhook(ctx context.Context, client *http.Client, m out
 	if h.PreviousSecret != "" && h.PreviousUntil != nil && h.PreviousUntil.After(now) {
 		secrets = append(secrets, h.PreviousSecret)
 	}
-	ts := now.Unix()
+	// The attempt's own time, from the wall clock: receivers compare it
+	// with theirs to refuse replays (the service clock may be a test's).
+	ts := time.Now().Unix()
 	var sigs []string
 	for _, sealed := range secrets {
 		secret, err := s.unseal(sealed)

@@ -1,0 +1,321 @@
+package httpapi
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/upskill/upskill/internal/apitest"
+	"github.com/upskill/upskill/internal/app/services"
+	"github.com/upskill/upskill/internal/clock"
+	"github.com/upskill/upskill/internal/evidence"
+	"github.com/upskill/upskill/internal/evidence/evidencetest"
+	"github.com/upskill/upskill/internal/identity"
+	"github.com/upskill/upskill/internal/keys"
+	"github.com/upskill/upskill/internal/outbound"
+	"github.com/upskill/upskill/internal/outbox"
+	"github.com/upskill/upskill/internal/store"
+	"github.com/upskill/upskill/internal/store/storetest"
+)
+
+// newEvidenceEnv is newTestEnv with evidence options (the allow-list, an
+// LRS) and a dispatcher delivering webhooks and statements on the test
+// clock, driven by the test.
+func newEvidenceEnv(t *testing.T, db *store.DB, evOpt evidence.Options) (*testEnv, *outbox.Dispatcher) {
+	t.Helper()
+	_, jwtKey, _ := ed25519.GenerateKey(rand.Reader)
+	_, recKey, _ := ed25519.GenerateKey(rand.Reader)
+	jwtSet, _ := keys.NewSet(jwtKey)
+	recSet, _ := keys.NewSet(recKey)
+	clk := clock.At(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	logs := &apitest.SyncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	if evOpt.Policy == nil {
+		evOpt.Policy = outbound.MustParse("127.0.0.1")
+	}
+	set := services.New(db, services.Options{BaseURL: testBaseURL, JWTKeys: jwtSet, RecordKeys: recSet,
+		Params: cheapParams, Now: clk.Now, Log: log, Evidence: evOpt})
+	srv, err := New(Options{BaseURL: testBaseURL}, Deps{DB: db, Log: log, Identity: set.Identity, RecordKeys: recSet,
+		Catalog: set.Catalog, Learning: set.Learning, Assignments: set.Assignments, Reports: set.Reports,
+		Reminders: set.Reminders, Evidence: set.Evidence})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := outbox.NewDispatcher(db, outbox.Options{Now: clk.Now, BaseBackoff: time.Minute, Timeout: 10 * time.Second})
+	d.Register(evidence.TargetWebhook, set.Evidence.WebhookDeliverer())
+	if set.Evidence.XAPIEnabled() {
+		d.Register(evidence.TargetXAPI, set.Evidence.XAPIDeliverer())
+	}
+	e := &testEnv{t: t, db: db, srv: srv, ids: set.Identity, jwtKey: jwtKey, clock: clk, logs: logs,
+		c: apitest.NewClient(t, srv.Handler()), password: "correct horse battery staple"}
+	return e, d
+}
+
+// drain runs the dispatcher until nothing is pending, moving the test
+// clock past each backoff; between rounds it calls between (a receiver
+// coming back, say). It fails the test if rows stay pending.
+func drain(t *testing.T, e *testEnv, d *outbox.Dispatcher, between func(round int)) {
+	t.Helper()
+	for round := 0; round < 60; round++ {
+		deliverAll(t, d)
+		var pending int64
+		if err := e.db.R.Model(&outbox.Row{}).Where("status = ?", outbox.Pending).Count(&pending).Error; err != nil {
+			t.Fatal(err)
+		}
+		if pending == 0 {
+			return
+		}
+		if between != nil {
+			between(round)
+		}
+		e.clock.Advance(2 * time.Hour) // past any backoff (capped at 1h)
+	}
+	t.Fatal("deliveries still pending after 60 rounds")
+}
+
+// receiver is a webhook endpoint that records every request and fails
+// while down.
+type receiver struct {
+	mu       sync.Mutex
+	down     bool
+	got      []delivery // accepted deliveries, in arrival order
+	refused  int
+	redirect string
+}
+
+type delivery struct {
+	Headers map[string]string `json:"headers"`
+	Body    string            `json:"body"`
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.redirect != "" {
+		http.Redirect(w, req, r.redirect, http.StatusFound)
+		return
+	}
+	if r.down {
+		r.refused++
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	r.got = append(r.got, delivery{Headers: map[string]string{
+		"webhook-id": req.Header.Get("webhook-id"), "webhook-timestamp": req.Header.Get("webhook-timestamp"),
+		"webhook-signature": req.Header.Get("webhook-signature")}, Body: string(body)})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (r *receiver) setDown(down bool) { r.mu.Lock(); r.down = down; r.mu.Unlock() }
+
+// Every event reaches a webhook endpoint that fails for a while: signed
+// by the Standard Webhooks scheme (checked by the standardwebhooks npm
+// package), each under one id however often it was tried, in order per
+// learner; a rotated secret and the old one both sign for a day.
+func TestWebhooksDeliverEveryEventSignedAndInOrder(t *testing.T) {
+	evidencetest.Require(t)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e, d := newEvidenceEnv(t, db, evidence.Options{})
+		rcv := &receiver{down: true}
+		srv := httptest.NewServer(rcv)
+		defer srv.Close()
+		admin, adminUser := e.as(identity.RoleAdmin)
+		hr, _ := e.as(identity.RoleHR)
+		var hook evidence.Webhook
+		admin.Post("/api/v1/admin/webhooks", map[string]any{"url": srv.URL + "/hooks",
+			"events": []string{"record.issued", "record.revoked", "assignment.created", "attempt.submitted"}}).
+			Want(t, http.StatusCreated).Decode(t, &hook)
+		if !strings.HasPrefix(hook.Secret, "whsec_") {
+			t.Fatalf("secret %q", hook.Secret)
+		}
+		secrets := []string{hook.Secret}
+
+		publishCourse(t, e, "fair-ai", "Fair AI")
+		alice, alUser := e.as()
+		bob, bobUser := e.as()
+		hr.Post("/api/v1/assignments", map[string]any{"module": "fair-ai", "user_ids": []string{alUser.ID, bobUser.ID},
+			"due_at": rfc(e.clock.Now().Add(14 * 24 * time.Hour))}).Want(t, http.StatusCreated)
+		var records = map[string]string{}
+		for _, c := range []*apitest.Client{alice, bob} {
+			finishLessons(t, c, "fair-ai")
+			a := openAttempt(t, c, "fair-ai")
+			c.Post("/api/v1/attempts/"+a.ID+"/submit", a.answersFor(false)).Want(t, http.StatusOK)
+			// Delivery is attempted (and fails) between the events.
+			deliverAll(t, d)
+			var res resultBody
+			b := openAttempt(t, c, "fair-ai")
+			c.Post("/api/v1/attempts/"+b.ID+"/submit", b.answersFor(true)).Want(t, http.StatusOK).Decode(t, &res)
+			records[res.Completion.UserID] = res.Completion.ID
+		}
+		admin.Post("/api/v1/records/"+records[alUser.ID]+"/revoke", map[string]any{"reason": "test"}).Want(t, http.StatusOK)
+		deliverAll(t, d)
+
+		// Rotation while deliveries wait: both secrets sign from now on.
+		var rotated evidence.Webhook
+		admin.Post("/api/v1/admin/webhooks/"+hook.ID+"/rotate-secret", nil).Want(t, http.StatusOK).Decode(t, &rotated)
+		if rotated.Secret == hook.Secret || rotated.PreviousValidUntil == nil {
+			t.Fatalf("rotation: %+v", rotated)
+		}
+		secrets = append(secrets, rotated.Secret)
+		var listed struct {
+			Items []evidence.Webhook `json:"items"`
+		}
+		admin.Get("/api/v1/admin/webhooks").Want(t, http.StatusOK).Decode(t, &listed)
+		if len(listed.Items) != 1 || listed.Items[0].Secret != "" {
+			t.Fatalf("listing shows a secret or the wrong endpoints: %+v", listed)
+		}
+
+		drain(t, e, d, func(round int) {
+			if round == 2 {
+				rcv.setDown(false) // back after a few failed rounds
+			}
+		})
+		if rcv.refused == 0 {
+			t.Fatal("the receiver never refused: the outage was not exercised")
+		}
+
+		// Exactly the events, each once, in order per learner.
+		want := []string{"assignment.created", "attempt.submitted", "attempt.submitted", "record.issued"}
+		byUser := map[string][]string{}
+		seen := map[string]bool{}
+		for _, g := range rcv.got {
+			var body evidence.WebhookBody
+			if err := json.Unmarshal([]byte(g.Body), &body); err != nil {
+				t.Fatal(err)
+			}
+			if seen[g.Headers["webhook-id"]] {
+				t.Fatalf("event %s arrived twice", g.Headers["webhook-id"])
+			}
+			seen[g.Headers["webhook-id"]] = true
+			if body.ID != g.Headers["webhook-id"] {
+				t.Fatalf("body id %s, header %s", body.ID, g.Headers["webhook-id"])
+			}
+			if n := len(strings.Fields(g.Headers["webhook-signature"])); n != 2 {
+				t.Fatalf("%d signatures during the rotation overlap, want 2", n)
+			}
+			uid, _ := body.Data["user_id"].(string)
+			byUser[uid] = append(byUser[uid], body.Type)
+		}
+		if got := byUser[alUser.ID]; !slices.Equal(got, append(slices.Clone(want), "record.revoked")) {
+			t.Fatalf("alice's events arrived as %v", got)
+		}
+		if got := byUser[bobUser.ID]; !slices.Equal(got, want) {
+			t.Fatalf("bob's events arrived as %v", got)
+		}
+
+		// The independent check: every delivery verifies with the old
+		// secret (within the overlap) and with the new one.
+		for _, s := range secrets {
+			var report struct {
+				Verified int   `json:"verified"`
+				Failures []any `json:"failures"`
+			}
+			if !evidencetest.Run(t, "webhooks.mjs", map[string]any{"secrets": []string{s}, "deliveries": rcv.got}, &report) {
+				t.Fatalf("standardwebhooks refused deliveries: %+v", report.Failures)
+			}
+			if report.Verified != len(rcv.got) {
+				t.Fatalf("verified %d of %d", report.Verified, len(rcv.got))
+			}
+		}
+		// A wrong secret verifies nothing.
+		var bad struct {
+			Verified int `json:"verified"`
+		}
+		if evidencetest.Run(t, "webhooks.mjs", map[string]any{"secrets": []string{"whsec_" + strings.Repeat("A", 43) + "="}, "deliveries": rcv.got}, &bad) || bad.Verified != 0 {
+			t.Fatalf("a wrong secret verified %d deliveries", bad.Verified)
+		}
+
+		// After the overlap, only the new secret signs.
+		e.clock.Advance(evidence.RotationOverlap)
+		rcv.mu.Lock()
+		rcv.got = nil
+		rcv.mu.Unlock()
+		carol, _ := e.as()
+		finishLessons(t, carol, "fair-ai")
+		a := openAttempt(t, carol, "fair-ai")
+		carol.Post("/api/v1/attempts/"+a.ID+"/submit", a.answersFor(false)).Want(t, http.StatusOK)
+		drain(t, e, d, nil)
+		if len(rcv.got) != 1 || len(strings.Fields(rcv.got[0].Headers["webhook-signature"])) != 1 {
+			t.Fatalf("after the overlap: %+v", rcv.got)
+		}
+
+		// Deleting the endpoint: its waiting deliveries fail, none is sent.
+		rcv.setDown(true)
+		admin = e.c.As(e.token(adminUser)) // the clock moved past the old token
+		carol.Post("/api/v1/attempts/"+openAttempt(t, carol, "fair-ai").ID+"/submit", map[string]any{"answers": map[string]any{}}).Want(t, http.StatusOK)
+		admin.Delete("/api/v1/admin/webhooks/"+hook.ID).Want(t, http.StatusNoContent)
+		admin.Delete("/api/v1/admin/webhooks/"+hook.ID).Want(t, http.StatusNotFound)
+		drain(t, e, d, nil)
+		var failed []outbox.Row
+		e.db.R.Where("status = ? AND target = ?", outbox.Failed, evidence.TargetWebhook).Find(&failed)
+		if len(failed) != 1 || !strings.Contains(failed[0].LastError, "deleted") {
+			t.Fatalf("deliveries of a deleted endpoint: %+v", failed)
+		}
+	})
+}
+
+// Webhook targets on loopback, private ranges, link-local, or redirecting
+// there are refused unless listed in UPSKILL_OUTBOUND_ALLOW.
+func TestWebhookTargetsAreGuarded(t *testing.T) {
+	e, d := newEvidenceEnv(t, storetest.SQLite(t), evidence.Options{Policy: outbound.MustParse("127.0.0.1, hooks.internal")})
+	admin, _ := e.as(identity.RoleAdmin)
+	for _, u := range []string{
+		"http://example.com/hook",          // http to a host nobody listed
+		"https://127.0.0.2/hook",           // loopback, not the listed address
+		"https://localhost/hook",           // a loopback name
+		"https://10.1.2.3/hook",            // private
+		"https://192.168.1.10/hook",        // private
+		"https://172.16.0.1/hook",          // private
+		"https://169.254.169.254/latest",   // link-local (cloud metadata)
+		"https://[::1]/hook",               // IPv6 loopback
+		"https://[fe80::1]/hook",           // IPv6 link-local
+		"https://[fd00::1]/hook",           // IPv6 unique local
+		"https://[::ffff:10.0.0.1]/hook",   // IPv4-mapped private
+		"https://100.64.0.1/hook",          // shared address space
+		"ftp://example.com/hook",           // not http(s)
+		"https://user:pw@example.com/hook", // credentials in the URL
+	} {
+		res := admin.Post("/api/v1/admin/webhooks", map[string]any{"url": u, "events": []string{"record.issued"}}).Want(t, http.StatusUnprocessableEntity)
+		if !strings.Contains(string(res.Body), `"url"`) {
+			t.Fatalf("%s: the refusal does not name url: %s", u, res.Body)
+		}
+	}
+	admin.Post("/api/v1/admin/webhooks", map[string]any{"url": "https://hooks.example.com/x", "events": []string{"nope"}}).Want(t, http.StatusUnprocessableEntity)
+	// Listed: allowed, over http too.
+	admin.Post("/api/v1/admin/webhooks", map[string]any{"url": "http://hooks.internal/x", "events": []string{"record.issued"}}).Want(t, http.StatusCreated)
+
+	// A listed endpoint that redirects inward: the redirect is not
+	// followed, and the inner target never hears of it.
+	inner := &receiver{}
+	innerSrv := httptest.NewServer(inner)
+	defer innerSrv.Close()
+	outer := &receiver{redirect: strings.Replace(innerSrv.URL, "127.0.0.1", "localhost", 1) + "/inner"}
+	outerSrv := httptest.NewServer(outer)
+	defer outerSrv.Close()
+	var hook evidence.Webhook
+	admin.Post("/api/v1/admin/webhooks", map[string]any{"url": outerSrv.URL, "events": []string{"assignment.created"}}).
+		Want(t, http.StatusCreated).Decode(t, &hook)
+	publishCourse(t, e, "fair-ai", "Fair AI")
+	_, u := e.as()
+	admin.Post("/api/v1/assignments", map[string]any{"module": "fair-ai", "user_ids": []string{u.ID},
+		"due_at": rfc(e.clock.Now().Add(48 * time.Hour))}).Want(t, http.StatusCreated)
+	deliverAll(t, d)
+	var rows []outbox.Row
+	e.db.R.Where("target = ?", evidence.TargetWebhook).Find(&rows)
+	if len(rows) != 1 || rows[0].Status != outbox.Pending || !strings.Contains(rows[0].LastError, "302") {
+		t.Fatalf("a redirecting endpoint: %+v", rows)
+	}
+	if len(inner.got) != 0 {
+		t.Fatal("the redirect was followed")
+	}
+}
