@@ -23,10 +23,13 @@ import (
 )
 
 // The @context of every credential, in the order Open Badges 3.0 requires:
-// Verifiable Credentials Data Model 2.0 first, then Open Badges 3.0.
+// Verifiable Credentials Data Model 2.0 first, then Open Badges 3.0, then
+// the Open Badges extensions context that defines the
+// 1EdTechRevocationList status type.
 var Contexts = []string{
 	"https://www.w3.org/ns/credentials/v2",
 	"https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+	"https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
 }
 
 // MediaTypeVCJWT is the media type of a signed credential.

@@ -319,3 +319,269 @@ func TestWebhookTargetsAreGuarded(t *testing.T) {
 		t.Fatal("the redirect was followed")
 	}
 }
+
+// lrs is a Learning Record Store as far as upskill uses one: PUT
+// /xapi/statements?statementId= with Basic auth and the version header,
+// 204 when stored (or already stored, identical), 409 for a different
+// statement under a known id. It can fail before storing, or store and
+// then fail (the answer lost on the way back).
+type lrs struct {
+	mu          sync.Mutex
+	byID        map[string]json.RawMessage
+	order       []string
+	failBefore  int // the next n requests fail before storing
+	failAfter   int // the next n requests store, then fail
+	badRequests []string
+}
+
+func (l *lrs) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	user, pass, ok := r.BasicAuth()
+	switch {
+	case !ok || user != "lrs-key" || pass != "lrs-secret":
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	case r.Header.Get("X-Experience-API-Version") != "1.0.3", r.Method != http.MethodPut, r.URL.Path != "/xapi/statements":
+		l.badRequests = append(l.badRequests, r.Method+" "+r.URL.String()+" "+r.Header.Get("X-Experience-API-Version"))
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	if l.failBefore > 0 {
+		l.failBefore--
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	id := r.URL.Query().Get("statementId")
+	body, _ := io.ReadAll(r.Body)
+	var st struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(body, &st) != nil || st.ID != id {
+		l.badRequests = append(l.badRequests, "id mismatch "+id)
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	if prev, ok := l.byID[id]; ok {
+		if string(prev) != string(body) {
+			w.WriteHeader(http.StatusConflict)
+			return
+		}
+	} else {
+		l.byID[id] = body
+		l.order = append(l.order, id)
+	}
+	if l.failAfter > 0 {
+		l.failAfter--
+		w.WriteHeader(http.StatusBadGateway)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// xAPI: a pass, a fail and a completion become ADL statements that pass
+// Learning Locker's validator; after failures and lost answers the LRS
+// holds exactly the expected statements, none twice.
+func TestXAPIStatementsReachTheLRSOnce(t *testing.T) {
+	evidencetest.Require(t)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		store := &lrs{byID: map[string]json.RawMessage{}, failBefore: 2, failAfter: 2}
+		srv := httptest.NewServer(store)
+		defer srv.Close()
+		e, d := newEvidenceEnv(t, db, evidence.Options{XAPI: evidence.XAPI{Endpoint: srv.URL + "/xapi", Username: "lrs-key", Password: "lrs-secret"}})
+		publishCourse(t, e, "fair-ai", "Fair AI", "pass_mark: 60")
+		c, u := e.as()
+		finishLessons(t, c, "fair-ai")
+		a := openAttempt(t, c, "fair-ai")
+		c.Post("/api/v1/attempts/"+a.ID+"/submit", a.answersFor(false)).Want(t, http.StatusOK)
+		deliverAll(t, d) // fails: the LRS is down
+		e.clock.Advance(90 * time.Second)
+		b := openAttempt(t, c, "fair-ai")
+		var res resultBody
+		c.Post("/api/v1/attempts/"+b.ID+"/submit", b.answersFor(true)).Want(t, http.StatusOK).Decode(t, &res)
+		drain(t, e, d, nil)
+		if len(store.badRequests) > 0 {
+			t.Fatalf("the LRS refused requests: %v", store.badRequests)
+		}
+		if len(store.order) != 3 {
+			t.Fatalf("the LRS holds %d statements, want 3 (failed, passed, completed)", len(store.order))
+		}
+		var stmts []map[string]any
+		verbs := []string{}
+		for _, id := range store.order {
+			var st map[string]any
+			if err := json.Unmarshal(store.byID[id], &st); err != nil {
+				t.Fatal(err)
+			}
+			stmts = append(stmts, st)
+			verbs = append(verbs, st["verb"].(map[string]any)["id"].(string))
+			actor := st["actor"].(map[string]any)["account"].(map[string]any)
+			if actor["name"] != u.ID || actor["homePage"] != testBaseURL+"/" {
+				t.Fatalf("actor %v", actor)
+			}
+			if strings.Contains(string(store.byID[id]), "@example.com") {
+				t.Fatal("a statement carries an email")
+			}
+			obj := st["object"].(map[string]any)
+			if obj["id"] != testBaseURL+"/modules/fair-ai" || obj["definition"].(map[string]any)["name"].(map[string]any)["en"] != "Fair AI" {
+				t.Fatalf("object %v", obj)
+			}
+			ctx := st["context"].(map[string]any)
+			if ctx["revision"] != "1" || ctx["registration"] == "" {
+				t.Fatalf("context %v", ctx)
+			}
+		}
+		if !slices.Equal(verbs, []string{evidence.VerbFailed, evidence.VerbPassed, evidence.VerbCompleted}) {
+			t.Fatalf("verbs %v", verbs)
+		}
+		passed := stmts[1]["result"].(map[string]any)
+		if passed["success"] != true || passed["score"].(map[string]any)["scaled"] != 1.0 || passed["duration"] == nil {
+			t.Fatalf("passed result %v", passed)
+		}
+		if reg0, reg2 := stmts[0]["context"].(map[string]any)["registration"], stmts[2]["context"].(map[string]any)["registration"]; reg0 != reg2 {
+			t.Fatalf("one round, two registrations: %v %v", reg0, reg2)
+		}
+		var report struct {
+			Valid    int   `json:"valid"`
+			Problems []any `json:"problems"`
+		}
+		if !evidencetest.Run(t, "xapi.mjs", stmts, &report) || report.Valid != 3 {
+			t.Fatalf("xAPI validator: %+v", report)
+		}
+		// Nothing is left to send, and an admin's view lists the deliveries.
+		admin, _ := e.as(identity.RoleAdmin)
+		var page struct {
+			Items []outbox.Delivery `json:"items"`
+		}
+		admin.Get("/api/v1/admin/deliveries?target=xapi").Want(t, http.StatusOK).Decode(t, &page)
+		if len(page.Items) != 3 {
+			t.Fatalf("%d xapi deliveries listed", len(page.Items))
+		}
+		for _, it := range page.Items {
+			if it.Status != outbox.Delivered {
+				t.Fatalf("delivery %+v", it)
+			}
+		}
+	})
+}
+
+// Open Badges 3.0: the credential verifies with jose against the published
+// keys, validates against the JSON Schema and the JSON-LD context, fails
+// after any tampering; revocation and expiry show in its status.
+func TestOpenBadgeCredential(t *testing.T) {
+	evidencetest.Require(t)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e, _ := newEvidenceEnv(t, db, evidence.Options{OrgName: "Acme Training"})
+		publishCourse(t, e, "fair-ai", "Fair AI", "valid_for: 1y")
+		c, u := e.as()
+		rec := complete(t, c, "fair-ai").Completion
+
+		res := c.Get("/api/v1/records/"+rec.ID+"/badge").Want(t, http.StatusOK)
+		if ct := res.Header.Get("Content-Type"); ct != evidence.MediaTypeVCJWT {
+			t.Fatalf("content type %q", ct)
+		}
+		jwt := string(res.Body)
+		var cred map[string]any
+		c.Get("/api/v1/records/"+rec.ID+"/badge", apitest.Header("Accept", "application/json")).Want(t, http.StatusOK).Decode(t, &cred)
+		jwks := e.c.Get("/.well-known/jwks.json").Want(t, http.StatusOK).Map(t)
+
+		var report struct {
+			OK       bool           `json:"ok"`
+			Problems []string       `json:"problems"`
+			Payload  map[string]any `json:"payload"`
+			Tampered []struct {
+				Name     string `json:"name"`
+				Rejected bool   `json:"rejected"`
+			} `json:"tampered"`
+		}
+		in := map[string]any{"jwt": jwt, "jwks": jwks, "issuer": testBaseURL + "/api/v1/issuer",
+			"now": e.clock.Now().Format(time.RFC3339)}
+		if !evidencetest.Run(t, "badge.mjs", in, &report) {
+			t.Fatalf("the credential does not check out: %v", report.Problems)
+		}
+		if len(report.Tampered) < 5 {
+			t.Fatalf("tampering cases: %+v", report.Tampered)
+		}
+		// The JSON form is the JWT's credential.
+		subj := cred["credentialSubject"].(map[string]any)
+		if report.Payload["id"] != "urn:uuid:"+rec.ID || cred["id"] != report.Payload["id"] ||
+			subj["id"] != report.Payload["sub"] || cred["validUntil"] == nil {
+			t.Fatalf("credential %v / payload %v", cred, report.Payload)
+		}
+		// Pseudonymous: no user id, no email; the email only salted and hashed.
+		if strings.Contains(jwt, u.ID) || strings.Contains(string(mustJSON(t, cred)), u.Email) || strings.Contains(string(mustJSON(t, cred)), u.ID) {
+			t.Fatal("the credential names the user")
+		}
+		ach := subj["achievement"].(map[string]any)
+		if ach["id"] != testBaseURL+"/api/v1/achievements/fair-ai" || !strings.Contains(string(mustJSON(t, ach)), rec.ContentHash) {
+			t.Fatalf("achievement %v", ach)
+		}
+		// A second record of the same person has the same subject id.
+		publishCourse(t, e, "privacy", "Privacy")
+		rec2 := complete(t, c, "privacy").Completion
+		var cred2 map[string]any
+		c.Get("/api/v1/records/"+rec2.ID+"/badge", apitest.Header("Accept", "application/json")).Want(t, http.StatusOK).Decode(t, &cred2)
+		if cred2["credentialSubject"].(map[string]any)["id"] != subj["id"] {
+			t.Fatal("the subject pseudonym is not stable")
+		}
+
+		// The issuer Profile carries the key the JWKS publishes.
+		issuer := e.c.Get("/api/v1/issuer").Want(t, http.StatusOK).Map(t)
+		vm := issuer["verificationMethod"].([]any)[0].(map[string]any)
+		found := false
+		for _, k := range jwks["keys"].([]any) {
+			if k.(map[string]any)["kid"] == vm["id"] {
+				found = true
+			}
+		}
+		if !found || issuer["name"] != "Acme Training" || issuer["id"] != testBaseURL+"/api/v1/issuer" {
+			t.Fatalf("issuer %v", issuer)
+		}
+		e.c.Get("/api/v1/achievements/fair-ai").Want(t, http.StatusOK)
+		e.c.Get("/api/v1/achievements/nope").Want(t, http.StatusNotFound)
+
+		// Others see no badge; the status is public.
+		other, _ := e.as()
+		other.Get("/api/v1/records/"+rec.ID+"/badge").Want(t, http.StatusNotFound)
+		status := func(id string) evidence.RevocationList {
+			var l evidence.RevocationList
+			e.c.Get("/api/v1/records/"+id+"/status").Want(t, http.StatusOK).Decode(t, &l)
+			return l
+		}
+		if l := status(rec.ID); l.Status != "valid" || len(l.RevokedCredentials) != 0 || l.ID != cred["credentialStatus"].(map[string]any)["id"] {
+			t.Fatalf("status %+v", l)
+		}
+		admin, _ := e.as(identity.RoleAdmin)
+		admin.Post("/api/v1/records/"+rec.ID+"/revoke", map[string]any{"reason": "issued in error"}).Want(t, http.StatusOK)
+		if l := status(rec.ID); l.Status != "revoked" || len(l.RevokedCredentials) != 1 || l.RevokedCredentials[0].ID != "urn:uuid:"+rec.ID {
+			t.Fatalf("revoked status %+v", l)
+		}
+		// Past validUntil: expired in the status, and jose refuses the JWT.
+		e.clock.Advance(366 * 24 * time.Hour)
+		if l := status(rec2.ID); l.Status != "valid" {
+			t.Fatalf("a record without expiry: %+v", l)
+		}
+		publishCourse(t, e, "yearly", "Yearly", "valid_for: 30d")
+		c = e.c.As(e.token(u))
+		rec3 := complete(t, c, "yearly").Completion
+		jwt3 := string(c.Get("/api/v1/records/"+rec3.ID+"/badge").Want(t, http.StatusOK).Body)
+		e.clock.Advance(31 * 24 * time.Hour)
+		if l := status(rec3.ID); l.Status != "expired" || l.ValidUntil == nil {
+			t.Fatalf("expired status %+v", l)
+		}
+		in = map[string]any{"jwt": jwt3, "jwks": jwks, "issuer": testBaseURL + "/api/v1/issuer",
+			"now": e.clock.Now().Format(time.RFC3339)}
+		if evidencetest.Run(t, "badge.mjs", in, &report) {
+			t.Fatal("jose accepted an expired credential")
+		}
+	})
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -58,8 +58,8 @@ if (payload) {
   }
   // JSON-LD: the contexts in order, and every term defined.
   const ctxURL = ob.CONTEXT_URL_V3_0_3;
-  const ctx = ob.contexts.get(ctxURL)['@context'];
-  if (JSON.stringify(credential['@context']) !== JSON.stringify(['https://www.w3.org/ns/credentials/v2', ctxURL])) {
+  const ctx = { ...ob.contexts.get(ob.CONTEXT_URL_V3_EXTENSIONS)['@context'], ...ob.contexts.get(ctxURL)['@context'] };
+  if (JSON.stringify(credential['@context']) !== JSON.stringify(['https://www.w3.org/ns/credentials/v2', ctxURL, ob.CONTEXT_URL_V3_EXTENSIONS])) {
     problems.push(`@context is ${JSON.stringify(credential['@context'])}`);
   }
   // Terms of the Verifiable Credentials Data Model 2.0 base context that a
