@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
@@ -21,6 +22,7 @@ import (
 	"github.com/upskill/upskill/internal/evidence/evidencetest"
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/keys"
+	"github.com/upskill/upskill/internal/notify"
 	"github.com/upskill/upskill/internal/outbound"
 	"github.com/upskill/upskill/internal/outbox"
 	"github.com/upskill/upskill/internal/store"
@@ -584,4 +586,63 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// The reminders scheduler writes record.expiring, record.expired and
+// assignment.overdue, each once however often it runs.
+func TestScheduledEventsGoOnce(t *testing.T) {
+	evidencetest.Require(t)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e, d := newEvidenceEnv(t, db, evidence.Options{})
+		rcv := &receiver{}
+		srv := httptest.NewServer(rcv)
+		defer srv.Close()
+		admin, _ := e.as(identity.RoleAdmin)
+		var hook evidence.Webhook
+		admin.Post("/api/v1/admin/webhooks", map[string]any{"url": srv.URL,
+			"events": []string{"record.expiring", "record.expired", "assignment.overdue"}}).Want(t, http.StatusCreated).Decode(t, &hook)
+		publishCourse(t, e, "monthly", "Monthly", "valid_for: 20d")
+		publishCourse(t, e, "later", "Later")
+		c, u := e.as()
+		complete(t, c, "monthly")
+		admin.Post("/api/v1/assignments", map[string]any{"module": "later", "user_ids": []string{u.ID},
+			"due_at": rfc(e.clock.Now().Add(2 * 24 * time.Hour))}).Want(t, http.StatusCreated)
+		day := func() {
+			t.Helper()
+			for range 2 { // a second run the same day (another replica) adds nothing
+				sc := &notify.Scheduler{Service: e.srv.Reminders, Hour: 0, Now: e.clock.Now, NoDigests: true,
+					Events: e.srv.Evidence.Scheduled(e.srv.Reminders)}
+				if _, err := sc.RunOnce(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			drain(t, e, d, nil)
+		}
+		day() // the record expires within 30 days
+		e.clock.Advance(3 * 24 * time.Hour)
+		day() // the assignment is overdue
+		e.clock.Advance(24 * time.Hour)
+		day()
+		e.clock.Advance(20 * 24 * time.Hour)
+		day() // the record expired
+		e.clock.Advance(8 * 24 * time.Hour)
+		day() // a week later: nothing new
+		var types []string
+		for _, g := range rcv.got {
+			var body evidence.WebhookBody
+			if err := json.Unmarshal([]byte(g.Body), &body); err != nil {
+				t.Fatal(err)
+			}
+			types = append(types, body.Type)
+		}
+		if !slices.Equal(types, []string{"record.expiring", "assignment.overdue", "record.expired"}) {
+			t.Fatalf("scheduled events: %v", types)
+		}
+		var report struct {
+			Verified int `json:"verified"`
+		}
+		if !evidencetest.Run(t, "webhooks.mjs", map[string]any{"secrets": []string{hook.Secret}, "deliveries": rcv.got}, &report) {
+			t.Fatalf("standardwebhooks: %+v", report)
+		}
+	})
 }
