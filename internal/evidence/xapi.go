@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -171,8 +172,11 @@ func (s *Service) deliverStatement(ctx context.Context, client *http.Client, m o
 	var st struct {
 		ID string `json:"id"`
 	}
-	if err := json.Unmarshal(m.Payload, &st); err != nil || st.ID == "" {
-		return outbox.Permanent(fmt.Errorf("unreadable statement row: %v", err))
+	if err := json.Unmarshal(m.Payload, &st); err != nil {
+		return outbox.Permanent(fmt.Errorf("unreadable statement row: %w", err))
+	}
+	if st.ID == "" {
+		return outbox.Permanent(errors.New("statement row without an id"))
 	}
 	endpoint := s.opt.XAPI.Endpoint
 	if !strings.HasSuffix(endpoint, "/") {
@@ -198,10 +202,10 @@ func (s *Service) deliverStatement(ctx context.Context, client *http.Client, m o
 	}
 	defer res.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
-	switch {
-	case res.StatusCode == http.StatusNoContent || res.StatusCode == http.StatusOK:
+	switch res.StatusCode {
+	case http.StatusNoContent, http.StatusOK:
 		return nil
-	case res.StatusCode == http.StatusConflict:
+	case http.StatusConflict:
 		// The LRS holds a different statement under this id: retrying
 		// cannot change that.
 		return outbox.Permanent(fmt.Errorf("LRS answered 409: another statement has id %s", st.ID))

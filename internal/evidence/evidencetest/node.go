@@ -9,6 +9,7 @@ package evidencetest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,7 +65,8 @@ func Run(t testing.TB, script string, input, out any) bool {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
-	if _, ok := runErr.(*exec.ExitError); runErr != nil && !ok {
+	var exit *exec.ExitError
+	if runErr != nil && !errors.As(runErr, &exit) {
 		t.Fatalf("node %s: %v", script, runErr)
 	}
 	if err := json.Unmarshal(stdout.Bytes(), out); err != nil {
