@@ -23,13 +23,6 @@ import (
 	"github.com/upskill/upskill/internal/store"
 )
 
-// Audit actions of webhook administration.
-const (
-	AuditWebhookCreated = "webhook.created"
-	AuditWebhookDeleted = "webhook.deleted"
-	AuditWebhookRotated = "webhook.secret_rotated"
-)
-
 // RotationOverlap is how long the previous secret still signs after a
 // rotation.
 const RotationOverlap = 24 * time.Hour
@@ -123,7 +116,7 @@ func (s *Service) CreateWebhook(ctx context.Context, actor, rawURL string, evs [
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, actor, AuditWebhookCreated, "webhook:"+row.ID,
+		return audit.Record(ctx, tx, actor, audit.WebhookCreated, "webhook:"+row.ID,
 			map[string]any{"url": rawURL, "events": evs})
 	})
 	if err != nil {
@@ -160,7 +153,7 @@ func (s *Service) DeleteWebhook(ctx context.Context, actor, id string) error {
 		if res.RowsAffected == 0 {
 			return noWebhook(id)
 		}
-		return audit.Record(ctx, tx, actor, AuditWebhookDeleted, "webhook:"+id, nil)
+		return audit.Record(ctx, tx, actor, audit.WebhookDeleted, "webhook:"+id, nil)
 	})
 	return fault.Ensure(err, "could not delete webhook %q", id)
 }
@@ -188,7 +181,7 @@ func (s *Service) RotateSecret(ctx context.Context, actor, id string) (Webhook, 
 			"previous_secret": row.PreviousSecret, "previous_until": until, "secret": sealed, "rotated_at": now}).Error; err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, actor, AuditWebhookRotated, "webhook:"+id, nil)
+		return audit.Record(ctx, tx, actor, audit.WebhookRotated, "webhook:"+id, nil)
 	})
 	if err != nil {
 		return Webhook{}, fault.Ensure(err, "could not rotate the secret of webhook %q", id)
