@@ -348,6 +348,9 @@ func (s *Service) Badge(ctx context.Context, r learning.Record) (Credential, str
 
 // Status is a record's revocation list.
 func (s *Service) Status(ctx context.Context, recordID string) (RevocationList, error) {
+	if uuid.Validate(recordID) != nil {
+		return RevocationList{}, fault.New(fault.NotFound, "no record %q", recordID)
+	}
 	var r learning.Record
 	err := s.db.R.WithContext(ctx).Where("id = ?", recordID).Take(&r).Error
 	if store.IsNotFound(err) || (err == nil && r.ID == "") {

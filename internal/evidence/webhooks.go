@@ -145,6 +145,9 @@ func noWebhook(id string) error { return fault.New(fault.NotFound, "no webhook %
 
 // DeleteWebhook removes an endpoint; its pending deliveries then fail.
 func (s *Service) DeleteWebhook(ctx context.Context, actor, id string) error {
+	if uuid.Validate(id) != nil {
+		return noWebhook(id)
+	}
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Where("id = ?", id).Delete(&webhookRow{})
 		if res.Error != nil {
@@ -161,6 +164,9 @@ func (s *Service) DeleteWebhook(ctx context.Context, actor, id string) error {
 // RotateSecret gives an endpoint a new secret, returned this once; the
 // old one keeps signing for RotationOverlap.
 func (s *Service) RotateSecret(ctx context.Context, actor, id string) (Webhook, error) {
+	if uuid.Validate(id) != nil {
+		return Webhook{}, noWebhook(id)
+	}
 	secret := newSecret()
 	sealed, err := s.seal(secret)
 	if err != nil {

@@ -646,3 +646,20 @@ func TestScheduledEventsGoOnce(t *testing.T) {
 		}
 	})
 }
+
+// Unknown and malformed ids are 404s, never a database error.
+func TestEvidenceUnknownIDs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e, _ := newEvidenceEnv(t, db, evidence.Options{})
+		admin, _ := e.as(identity.RoleAdmin)
+		for _, id := range []string{"nope", "x%27y", "0193a7c4-5b1e-7c2a-9f4e-2d8b6c1a0e55"} {
+			e.c.Get("/api/v1/records/" + id + "/status").Want(t, http.StatusNotFound)
+			admin.Get("/api/v1/records/" + id + "/badge").Want(t, http.StatusNotFound)
+			admin.Delete("/api/v1/admin/webhooks/" + id).Want(t, http.StatusNotFound)
+			admin.Post("/api/v1/admin/webhooks/"+id+"/rotate-secret", nil).Want(t, http.StatusNotFound)
+		}
+		learner, _ := e.as()
+		learner.Get("/api/v1/admin/webhooks").Want(t, http.StatusForbidden)
+		learner.Post("/api/v1/admin/webhooks", map[string]any{"url": "https://hooks.example.com/", "events": []string{"record.issued"}}).Want(t, http.StatusForbidden)
+	})
+}
