@@ -653,9 +653,9 @@ func TestEvidenceUnknownIDs(t *testing.T) {
 		e, _ := newEvidenceEnv(t, db, evidence.Options{})
 		admin, _ := e.as(identity.RoleAdmin)
 		for _, id := range []string{"nope", "x%27y", "0193a7c4-5b1e-7c2a-9f4e-2d8b6c1a0e55"} {
-			e.c.Get("/api/v1/records/" + id + "/status").Want(t, http.StatusNotFound)
-			admin.Get("/api/v1/records/" + id + "/badge").Want(t, http.StatusNotFound)
-			admin.Delete("/api/v1/admin/webhooks/" + id).Want(t, http.StatusNotFound)
+			e.c.Get("/api/v1/records/"+id+"/status").Want(t, http.StatusNotFound)
+			admin.Get("/api/v1/records/"+id+"/badge").Want(t, http.StatusNotFound)
+			admin.Delete("/api/v1/admin/webhooks/"+id).Want(t, http.StatusNotFound)
 			admin.Post("/api/v1/admin/webhooks/"+id+"/rotate-secret", nil).Want(t, http.StatusNotFound)
 		}
 		learner, _ := e.as()
