@@ -8,6 +8,7 @@ ignore (
 	./internal/web/ui/node_modules
 	./node_modules
 	./web/node_modules
+	./internal/evidence/testdata/node/node_modules
 )
 
 require (

@@ -42,7 +42,8 @@ func LoadContract(t testing.TB) *Contract {
 	contractOnce.Do(func() {
 		for _, ct := range []string{"text/plain", "text/html", "application/yaml", "text/csv", "application/pdf",
 			"image/png", "image/jpeg", "image/gif", "image/webp",
-			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"} {
+			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+			"application/vc+jwt"} {
 			openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
 		}
 		// SCIM speaks JSON under its own media type.

@@ -95,6 +95,7 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.wireMail(ctx); err != nil {
 		return err
 	}
+	a.wireEvidence()
 	webApp, err := web.New(web.Dist())
 	if err != nil {
 		return err
@@ -117,7 +118,7 @@ func (a *App) build(ctx context.Context) error {
 		Web:            webApp,
 	}, httpapi.Deps{DB: a.DB, Log: a.Log, Identity: a.Identity, RecordKeys: a.RecordKeys,
 		Catalog: a.Catalog, Learning: a.Learning, Assignments: a.Assignments, Reports: a.Reports,
-		Outbox: a.Outbox, Reminders: a.Reminders, Readiness: a.Readiness})
+		Outbox: a.Outbox, Reminders: a.Reminders, Readiness: a.Readiness, Evidence: a.Evidence})
 	return err
 }
 
@@ -132,6 +133,10 @@ func ServiceOptions(cfg config.Config, log *slog.Logger) (services.Options, erro
 	if err != nil {
 		return services.Options{}, fmt.Errorf("record keys: %w", err)
 	}
+	evOpt, err := EvidenceOptions(cfg)
+	if err != nil {
+		return services.Options{}, err
+	}
 	return services.Options{
 		BaseURL:           cfg.BaseURL,
 		JWTKeys:           jwtKeys,
@@ -142,6 +147,7 @@ func ServiceOptions(cfg config.Config, log *slog.Logger) (services.Options, erro
 		RefreshReuseGrace: graceOption(cfg.RefreshReuseGrace),
 		Log:               log,
 		Reminders:         ReminderOptions(cfg),
+		Evidence:          evOpt,
 	}, nil
 }
 
@@ -229,11 +235,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}()
 	defer func() { stopOutbox(); <-outboxDone }()
-	if a.Identity.Mail.Enabled {
+	if a.Evidence != nil { // always: the scheduled events need no relay
 		// Digests are only written when they can be sent: without a relay
-		// they would wait in the outbox for days and then fail.
+		// they would wait in the outbox for days and then fail. The
+		// scheduled events (expiry, overdue) go whenever webhooks may.
 		sched := &notify.Scheduler{Service: a.Reminders, Hour: a.Config.DigestHour, Now: time.Now,
-			Log: a.Log, Wake: a.Outbox.Wake}
+			Log: a.Log, Wake: a.Outbox.Wake, NoDigests: !a.Identity.Mail.Enabled,
+			Events: a.Evidence.Scheduled(a.Reminders)}
 		schedDone := make(chan struct{})
 		go func() { defer close(schedDone); sched.Run(octx) }()
 		defer func() { stopOutbox(); <-schedDone }()

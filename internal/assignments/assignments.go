@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/upskill/upskill/internal/audit"
+	"github.com/upskill/upskill/internal/events"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/store"
@@ -82,6 +83,9 @@ type Service struct {
 	catalog Catalog
 	now     func() time.Time
 	log     *slog.Logger
+	// Events receives assignment.created inside the transaction that
+	// assigns; nil drops it.
+	Events events.Sink
 }
 
 // New returns the assignments service over db.
@@ -286,7 +290,7 @@ func (s *Service) assign(ctx context.Context, tx *gorm.DB, actor string, r Reque
 	if r.GraceDays != nil {
 		grace = *r.GraceDays
 	}
-	res, err := writeAssignments(tx, r, targets, by, grace, now)
+	res, err := writeAssignments(tx, s.Events, r, targets, by, grace, now)
 	if err != nil {
 		return res, err
 	}
@@ -327,7 +331,7 @@ func assignees(tx *gorm.DB, r Request) ([]string, error) {
 
 // writeAssignments gives the targets already assigned r.Module the new due
 // date (and grace period, when r sets one) and assigns the others.
-func writeAssignments(tx *gorm.DB, r Request, targets []string, by *string, grace int, now time.Time) (Result, error) {
+func writeAssignments(tx *gorm.DB, sink events.Sink, r Request, targets []string, by *string, grace int, now time.Time) (Result, error) {
 	existing, err := assignedAmong(tx, r.Module, targets)
 	if err != nil {
 		return Result{}, err
@@ -355,6 +359,13 @@ func writeAssignments(tx *gorm.DB, r Request, targets []string, by *string, grac
 	}
 	if len(fresh) > 0 {
 		if err := tx.CreateInBatches(fresh, batch).Error; err != nil {
+			return res, err
+		}
+	}
+	for _, a := range fresh {
+		if err := sink.Emit(tx, events.Event{Type: events.AssignmentCreated, UserID: a.UserID, At: now,
+			Data: map[string]any{"assignment_id": a.ID, "user_id": a.UserID, "module": a.Module,
+				"due_at": a.DueAt.UTC(), "assigned_at": now.UTC()}}); err != nil {
 			return res, err
 		}
 	}

@@ -83,6 +83,16 @@ type Config struct {
 	// BreakGlassAdmin.
 	PasswordLogin   bool
 	BreakGlassAdmin string
+	// Evidence out (internal/evidence, internal/outbound).
+	// OutboundAllow lists hosts, addresses and CIDR networks outbound calls
+	// (webhooks, the LRS) may reach although not public, over http too.
+	OutboundAllow string
+	// XAPIEndpoint is the LRS (empty: no xAPI); XAPIPassword is a secret.
+	XAPIEndpoint string
+	XAPIUsername string
+	XAPIPassword string
+	// BadgeKeyFile is the RSA key signing Open Badges credentials.
+	BadgeKeyFile string
 }
 
 // setting describes one configuration value: its flag, its variable, its
@@ -283,6 +293,33 @@ var settings = []setting{
 		c.BreakGlassAdmin = strings.ToLower(v)
 		return nil
 	}},
+	// Evidence out: webhooks, xAPI, Open Badges.
+	{"outbound-allow", "UPSKILL_OUTBOUND_ALLOW", "", "comma-separated hosts, IPs and CIDRs that webhooks and the LRS may reach although private or loopback (http allowed to them too)", func(c *Config, v string) error {
+		c.OutboundAllow = v
+		return nil
+	}},
+	{"xapi-endpoint", "UPSKILL_XAPI_ENDPOINT", "", "xAPI 1.0.3 Learning Record Store endpoint (statements are PUT to <endpoint>/statements); empty: no xAPI", func(c *Config, v string) error {
+		if v != "" {
+			u, err := url.Parse(v)
+			if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+				return fmt.Errorf("want an absolute http(s) URL")
+			}
+		}
+		c.XAPIEndpoint = v
+		return nil
+	}},
+	{"xapi-username", "UPSKILL_XAPI_USERNAME", "", "LRS Basic auth user (key)", func(c *Config, v string) error {
+		c.XAPIUsername = v
+		return nil
+	}},
+	{"xapi-password", "UPSKILL_XAPI_PASSWORD", "", "LRS Basic auth password (secret)", func(c *Config, v string) error {
+		c.XAPIPassword = v
+		return nil
+	}},
+	{"badge-key-file", "UPSKILL_BADGE_KEY_FILE", "", "RSA PEM key signing Open Badges 3.0 credentials (RS256; default <data-dir>/badge-signing.pem, generated)", func(c *Config, v string) error {
+		c.BadgeKeyFile = v
+		return nil
+	}},
 }
 
 // Bind registers every setting as a flag on fs.
@@ -316,6 +353,9 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 	}
 	if c.RecordKeyFile == "" {
 		c.RecordKeyFile = filepath.Join(c.DataDir, "record-signing.pem")
+	}
+	if c.BadgeKeyFile == "" {
+		c.BadgeKeyFile = filepath.Join(c.DataDir, "badge-signing.pem")
 	}
 	return c, nil
 }
@@ -351,6 +391,9 @@ func (c Config) LogAttrs() []any {
 		"oidc_issuer", c.OIDCIssuer, "oidc_client_id", c.OIDCClientID,
 		"oidc_secret_set", c.OIDCClientSecret != "" || c.OIDCClientSecretFile != "",
 		"password_login", c.PasswordLogin, "break_glass_admin", c.BreakGlassAdmin,
+		// The LRS password is a secret: only whether an LRS is set.
+		"xapi_enabled", c.XAPIEndpoint != "", "outbound_allow", c.OutboundAllow,
+		"badge_key_file", c.BadgeKeyFile,
 	}
 }
 

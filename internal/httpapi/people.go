@@ -347,5 +347,15 @@ func timeParam(c *gin.Context, name string) (*time.Time, error) {
 
 func (s *Server) jwks(c *gin.Context) {
 	c.Header("Cache-Control", "public, max-age=300")
-	c.JSON(http.StatusOK, jwksJSON{Keys: s.RecordKeys.JWKS()})
+	out := jwksJSON{}
+	for _, k := range s.RecordKeys.JWKS() {
+		out.Keys = append(out.Keys, k)
+	}
+	// The Open Badges key (RS256), under a kid that is its own URL.
+	if s.Evidence != nil {
+		if k, err := s.Evidence.BadgeJWK(); err == nil {
+			out.Keys = append(out.Keys, k)
+		}
+	}
+	c.JSON(http.StatusOK, out)
 }

@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"time"
-
-	"github.com/upskill/upskill/internal/keys"
 )
 
 // Response bodies that used to be built as maps. Their fields are in
@@ -17,7 +15,8 @@ type statusJSON struct {
 
 // jwksJSON is a JSON Web Key Set.
 type jwksJSON struct {
-	Keys []keys.JWK `json:"keys"`
+	// Keys are keys.JWK (Ed25519: records) and keys.RSAJWK (Open Badges).
+	Keys []any `json:"keys"`
 }
 
 // summaryJSON answers the progress summary report.

@@ -131,5 +131,15 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/me/team", Access: signedIn, Query: []string{}, handle: s.myTeam},
 		{Method: http.MethodGet, Path: "/api/v1/reports/readiness", Access: roles(hr, admin), Query: []string{"pulse", "group_by", "format"}, handle: s.readinessReport},
 		{Method: http.MethodGet, Path: "/api/v1/reports/adoption", Access: roles(hr, admin), Query: []string{"from", "to", "format"}, handle: s.adoptionReport},
+		// Evidence out: webhooks (admins), Open Badges (the record's
+		// viewers; the issuer, achievements and revocation lists are public).
+		{Method: http.MethodPost, Path: "/api/v1/admin/webhooks", Access: roles(admin), handle: s.createWebhook},
+		{Method: http.MethodGet, Path: "/api/v1/admin/webhooks", Access: roles(admin), handle: s.listWebhooks},
+		{Method: http.MethodDelete, Path: "/api/v1/admin/webhooks/{id}", Access: roles(admin), handle: s.deleteWebhook},
+		{Method: http.MethodPost, Path: "/api/v1/admin/webhooks/{id}/rotate-secret", Access: roles(admin), handle: s.rotateWebhookSecret},
+		{Method: http.MethodGet, Path: "/api/v1/issuer", Access: public, handle: s.issuerProfile},
+		{Method: http.MethodGet, Path: "/api/v1/achievements/{slug}", Access: public, handle: s.getAchievement},
+		{Method: http.MethodGet, Path: "/api/v1/records/{id}/badge", Access: signedIn, handle: s.getBadge},
+		{Method: http.MethodGet, Path: "/api/v1/records/{id}/status", Access: public, handle: s.recordStatus},
 	}
 }

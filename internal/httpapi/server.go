@@ -13,6 +13,7 @@ import (
 
 	"github.com/upskill/upskill/internal/assignments"
 	"github.com/upskill/upskill/internal/catalog"
+	"github.com/upskill/upskill/internal/evidence"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/keys"
@@ -72,6 +73,9 @@ type Deps struct {
 	Reminders *notify.Service
 	// Readiness serves pulses and the readiness and adoption reports.
 	Readiness *readiness.Service
+	// Evidence serves webhooks administration, the issuer, achievements
+	// and Open Badges.
+	Evidence *evidence.Service
 }
 
 // Server is the HTTP API. Build it with New and serve Handler.

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/upskill/upskill/internal/audit"
+	"github.com/upskill/upskill/internal/events"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/page"
@@ -172,6 +173,11 @@ func (s *Service) Revoke(ctx context.Context, actor identity.Principal, id, reas
 		}
 		r.RevokedAt, r.RevokedBy, r.RevokeReason, r.Status = &now, &actor.UserID, reason, RecordRevoked
 		out = r
+		if err := s.Events.Emit(tx, events.Event{Type: events.RecordRevoked, UserID: r.UserID, At: now,
+			Data: map[string]any{"record_id": r.ID, "user_id": r.UserID, "module": r.Module, "revision": r.Revision,
+				"revoked_at": now.UTC()}}); err != nil {
+			return err
+		}
 		if !r.IsPath() {
 			if err := s.revokePathRecords(ctx, tx, actor.UserID, r.UserID, r.Module, r.ID, now); err != nil {
 				return err

@@ -100,6 +100,8 @@ type Item struct {
 	Person string `json:"person,omitempty"`
 	// Key makes the item unique for its person; never shown.
 	Key string `json:"-"`
+	// Ref is the assignment or record the item is about; never shown.
+	Ref string `json:"-"`
 }
 
 // Digest is one person's digest for one local day.
@@ -192,7 +194,7 @@ LEFT JOIN enrollments e ON e.user_id = a.user_id AND e.module = a.module
 		}
 		dueAt := st.DueAt.UTC()
 		dueDay := s.Day(dueAt)
-		item := Item{Module: module, Title: info.Title, Date: dueAt}
+		item := Item{Module: module, Title: info.Title, Date: dueAt, Ref: id}
 		switch {
 		case st.Overdue:
 			// Counted in the company's local days since the due date: the
@@ -220,7 +222,7 @@ LEFT JOIN enrollments e ON e.user_id = a.user_id AND e.module = a.module
 // expiryItems finds records whose expiry is near: the newest unrevoked
 // record of each person and module, for enabled people.
 func (s *Service) expiryItems(ctx context.Context, now time.Time, byUser map[string][]Item) error {
-	q := `SELECT r.user_id, r.module, r.module_title, r.expires_at FROM records r
+	q := `SELECT r.id, r.user_id, r.module, r.module_title, r.expires_at FROM records r
 JOIN users u ON u.id = r.user_id AND u.disabled = ?
 WHERE r.revoked_at IS NULL AND r.expires_at > ? AND r.expires_at <= ?
   AND NOT EXISTS (SELECT 1 FROM records n WHERE n.user_id = r.user_id AND n.module = r.module
@@ -232,9 +234,9 @@ WHERE r.revoked_at IS NULL AND r.expires_at > ? AND r.expires_at <= ?
 	defer rows.Close()
 	mods := s.catalog.Modules()
 	for rows.Next() {
-		var uid, module, title string
+		var rid, uid, module, title string
 		var exp time.Time
-		if err := rows.Scan(&uid, &module, &title, &exp); err != nil {
+		if err := rows.Scan(&rid, &uid, &module, &title, &exp); err != nil {
 			return fmt.Errorf("notify: read records: %w", err)
 		}
 		if m, ok := mods[module]; ok {
@@ -242,7 +244,7 @@ WHERE r.revoked_at IS NULL AND r.expires_at > ? AND r.expires_at <= ?
 		}
 		exp = exp.UTC()
 		byUser[uid] = append(byUser[uid], Item{Kind: Expiring, Module: module, Title: title, Date: exp,
-			Key: fmt.Sprintf("%s:%s:%s", Expiring, module, s.Day(exp))})
+			Key: fmt.Sprintf("%s:%s:%s", Expiring, module, s.Day(exp)), Ref: rid})
 	}
 	return rows.Err()
 }

@@ -16,6 +16,8 @@ import (
 
 	"github.com/upskill/upskill/internal/assignments"
 	"github.com/upskill/upskill/internal/catalog"
+	"github.com/upskill/upskill/internal/content"
+	"github.com/upskill/upskill/internal/evidence"
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/learning"
@@ -52,6 +54,9 @@ type Options struct {
 	TuneIdentity func(*identity.Options)
 	// Reminders tunes the daily digests (zero: the notify defaults).
 	Reminders notify.Options
+	// Evidence tunes webhooks, xAPI and Open Badges; BaseURL, RecordKeys,
+	// Now and the catalog are filled in here.
+	Evidence evidence.Options
 }
 
 // Set is the domain services of one process.
@@ -66,6 +71,9 @@ type Set struct {
 	Reminders *notify.Service
 	// Readiness serves pulses and the readiness and adoption reports.
 	Readiness *readiness.Service
+	// Evidence turns events into webhook deliveries and xAPI statements,
+	// and records into Open Badges.
+	Evidence *evidence.Service
 }
 
 // New builds the services on db. The catalog starts empty: call
@@ -108,6 +116,19 @@ func New(db *store.DB, opt Options) *Set {
 	// transaction that creates, imports or moves them: through the API and
 	// the command line alike, and through the one assignments service.
 	s.Identity.OnMembership = s.Assignments.ApplyRules
+	// Events leave in the transaction of their cause (internal/evidence).
+	evOpt := opt.Evidence
+	evOpt.BaseURL, evOpt.RecordKeys, evOpt.Now = opt.BaseURL, opt.RecordKeys, opt.Now
+	evOpt.Module = func(slug string) (*content.Module, int, bool) {
+		p, err := s.Catalog.Module(slug)
+		if err != nil {
+			return nil, 0, false
+		}
+		return p.Module, p.Revision, true
+	}
+	s.Evidence = evidence.New(db, evOpt)
+	s.Learning.Events = s.Evidence.Emit
+	s.Assignments.Events = s.Evidence.Emit
 	return s
 }
 
