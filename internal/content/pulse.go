@@ -147,7 +147,8 @@ func parsePulse(file, slug string, src []byte, known map[string]bool) (*Pulse, [
 }
 
 // LoadRoot checks a whole content root: every module (LoadDir), the slugs
-// of paths/<slug>.md against the modules' (one namespace), and every pulse.
+// of paths/<slug>.md against the modules' (one namespace), every pulse
+// and every policy (policies/<slug>.md).
 // Warnings are the modules' warnings, named relative to dir.
 func LoadRoot(dir string, opt Options) (mods []*Module, probs, warns []Problem) {
 	mods, probs = LoadDir(dir, opt)
@@ -168,7 +169,13 @@ func LoadRoot(dir string, opt Options) (mods []*Module, probs, warns []Problem) 
 			known[slug] = true
 		}
 	}
-	_, ps := LoadPulses(dir, known)
+	pulses, ps := LoadPulses(dir, known)
+	probs = append(probs, ps...)
+	// Policies share the namespace with modules, paths and pulses.
+	for _, pl := range pulses {
+		known[pl.Slug] = true
+	}
+	_, ps = LoadPolicies(dir, known)
 	probs = append(probs, ps...)
 	SortProblems(probs)
 	SortProblems(warns)
