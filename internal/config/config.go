@@ -61,6 +61,10 @@ type Config struct {
 	Location           *time.Location
 	RemindBeforeDue    time.Duration
 	RemindBeforeExpiry time.Duration
+	// Retention (privacy): attempts' answers, feedback comments and audit
+	// details are removed this long after they were written; zero keeps
+	// them for ever.
+	RetainAnswers, RetainComments, RetainAuditDetails time.Duration
 	// MetricsPublic serves /metrics without a token; by default /metrics
 	// needs MetricsToken and is off when no token is set.
 	MetricsPublic bool
@@ -227,6 +231,10 @@ var settings = []setting{
 	{"metrics-public", "UPSKILL_METRICS_PUBLIC", "false", "serve /metrics without a token (only on a listener nobody else reaches)", boolean(func(c *Config, b bool) { c.MetricsPublic = b })},
 	{"read-header-timeout", "UPSKILL_READ_HEADER_TIMEOUT", "10s", "how long a client may take to send a request's headers", duration(func(c *Config, d time.Duration) { c.ReadHeaderTimeout = d })},
 	{"read-timeout", "UPSKILL_READ_TIMEOUT", "60s", "how long a client may take to send a whole request, body included", duration(func(c *Config, d time.Duration) { c.ReadTimeout = d })},
+	// Privacy: retention periods.
+	{"retain-answers", "UPSKILL_RETAIN_ANSWERS", "", "remove quiz answers this long after submission (e.g. 365d); empty keeps them", keepOrDays(func(c *Config, d time.Duration) { c.RetainAnswers = d })},
+	{"retain-comments", "UPSKILL_RETAIN_COMMENTS", "", "remove feedback comments this long after they were written; empty keeps them", keepOrDays(func(c *Config, d time.Duration) { c.RetainComments = d })},
+	{"retain-audit-details", "UPSKILL_RETAIN_AUDIT_DETAILS", "", "reduce audit entries to who, what and when this long after they were written; empty keeps them", keepOrDays(func(c *Config, d time.Duration) { c.RetainAuditDetails = d })},
 }
 
 // Bind registers every setting as a flag on fs.
@@ -339,6 +347,17 @@ func days(set func(*Config, time.Duration)) func(*Config, string) error {
 		}
 		set(c, d)
 		return nil
+	}
+}
+
+// keepOrDays is days, or empty for "keep for ever" (zero).
+func keepOrDays(set func(*Config, time.Duration)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v == "" {
+			set(c, 0)
+			return nil
+		}
+		return days(set)(c, v)
 	}
 }
 

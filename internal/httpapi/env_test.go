@@ -70,7 +70,8 @@ func newTestEnvWith(t *testing.T, db *store.DB, tune func(*identity.Options)) *t
 	ids := set.Identity
 	srv, err := New(Options{BaseURL: testBaseURL}, Deps{DB: db, Log: log,
 		Identity: ids, RecordKeys: recSet, Catalog: set.Catalog, Learning: set.Learning,
-		Assignments: set.Assignments, Reports: set.Reports, Reminders: set.Reminders})
+		Assignments: set.Assignments, Reports: set.Reports, Reminders: set.Reminders,
+		Policies: set.Policies, Privacy: set.Privacy})
 	if err != nil {
 		t.Fatal(err)
 	}

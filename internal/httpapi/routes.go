@@ -95,5 +95,16 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodDelete, Path: "/api/v1/assignment-rules/{id}", Access: roles(hr, admin), handle: s.deleteAssignmentRule},
 		{Method: http.MethodGet, Path: "/api/v1/reports/completions", Access: roles(hr, admin), Query: paged("format", "department", "module", "status", "from", "to"), handle: s.completionsReport},
 		{Method: http.MethodGet, Path: "/api/v1/reports/summary", Access: roles(hr, admin), Query: []string{"group_by"}, handle: s.summaryReport},
+
+		// Privacy and policies: export and erasure of a person's data;
+		// policy documents, acknowledgements and their report.
+		{Method: http.MethodGet, Path: "/api/v1/me/export", Access: signedIn, Query: []string{"format"}, handle: s.myExport},
+		{Method: http.MethodGet, Path: "/api/v1/users/{id}/export", Access: roles(admin), Query: []string{"format"}, handle: s.userExport},
+		{Method: http.MethodPost, Path: "/api/v1/users/{id}/erase", Access: roles(admin), handle: s.eraseUser},
+		{Method: http.MethodGet, Path: "/api/v1/policies", Access: signedIn, handle: s.listPolicies},
+		{Method: http.MethodGet, Path: "/api/v1/policies/{slug}", Access: signedIn, handle: s.getPolicy},
+		{Method: http.MethodPut, Path: "/api/v1/policies/{slug}", Access: roles(trainer, admin), MaxBody: maxContentBody, handle: s.publishPolicy},
+		{Method: http.MethodPost, Path: "/api/v1/policies/{slug}/acknowledge", Access: signedIn, handle: s.acknowledgePolicy},
+		{Method: http.MethodGet, Path: "/api/v1/reports/policies", Access: roles(hr, admin), Query: []string{"format", "policy", "department"}, handle: s.policiesReport},
 	}
 }

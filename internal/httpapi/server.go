@@ -18,6 +18,8 @@ import (
 	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/learning"
 	"github.com/upskill/upskill/internal/notify"
+	"github.com/upskill/upskill/internal/policies"
+	"github.com/upskill/upskill/internal/privacy"
 	"github.com/upskill/upskill/internal/outbox"
 	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
@@ -67,6 +69,10 @@ type Deps struct {
 	Outbox *outbox.Dispatcher
 	// Reminders holds people's notification settings.
 	Reminders *notify.Service
+	// Policies and Privacy: policy documents and acknowledgements; data
+	// export, erasure and retention.
+	Policies *policies.Service
+	Privacy  *privacy.Service
 }
 
 // Server is the HTTP API. Build it with New and serve Handler.

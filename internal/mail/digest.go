@@ -36,6 +36,7 @@ var digestLabels = map[string]string{
 	notify.DueSoon:  "Due soon",
 	notify.Assigned: "New for you",
 	notify.Expiring: "Your certificate expires",
+	notify.Policy:   "Please read and acknowledge (published)",
 }
 
 // DigestLetter composes a daily digest from its outbox payload (the items

@@ -27,9 +27,16 @@ const (
 	DueSoon  = "due_soon" // the due date is within RemindBeforeDue
 	Assigned = "assigned" // a new assignment
 	Expiring = "expiring" // a record expires within RemindBeforeExpiry
+	// Policy: a policy's current version waits for the person's
+	// acknowledgement (internal/policies); reminded weekly.
+	Policy = "policy"
 )
 
-var kindOrder = map[string]int{Overdue: 0, DueSoon: 1, Assigned: 2, Expiring: 3}
+var kindOrder = map[string]int{Overdue: 0, DueSoon: 1, Assigned: 2, Expiring: 3, Policy: 4}
+
+// Source adds reminder items that other packages know of (unacknowledged
+// policies), by user id, as of now.
+type Source func(ctx context.Context, now time.Time) (map[string][]Item, error)
 
 // DigestKind is the outbox kind of a digest.
 const DigestKind = "digest"
@@ -78,7 +85,11 @@ type Service struct {
 	db      *store.DB
 	catalog assignments.Catalog
 	opt     Options
+	sources []Source
 }
+
+// AddSource makes src's items part of every digest plan.
+func (s *Service) AddSource(src Source) { s.sources = append(s.sources, src) }
 
 // New returns the reminders service.
 func New(db *store.DB, cat assignments.Catalog, opt Options) *Service {
@@ -123,6 +134,15 @@ func (s *Service) Plan(ctx context.Context, now time.Time) ([]Digest, error) {
 	}
 	if err := s.expiryItems(ctx, now, byUser); err != nil {
 		return nil, err
+	}
+	for _, src := range s.sources {
+		more, err := src(ctx, now)
+		if err != nil {
+			return nil, fmt.Errorf("notify: %w", err)
+		}
+		for uid, items := range more {
+			byUser[uid] = append(byUser[uid], items...)
+		}
 	}
 	if err := s.dropSentAndOptedOut(ctx, byUser); err != nil {
 		return nil, err

@@ -25,6 +25,7 @@ import (
 	"github.com/upskill/upskill/internal/content"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/identity"
+	"github.com/upskill/upskill/internal/notify"
 	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
 )
@@ -517,4 +518,23 @@ func (s *Service) Report(ctx context.Context, actorID string, f ReportFilter, fo
 		}
 	}
 	return tw.Close()
+}
+
+// Reminders lists the reminder items of unacknowledged policies for the
+// digest (notify.Source): one item per person and policy version, again
+// each week it stays unacknowledged.
+func (s *Service) Reminders(ctx context.Context, now time.Time) (map[string][]notify.Item, error) {
+	pending, err := s.Unacknowledged(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]notify.Item, len(pending))
+	for uid, pols := range pending {
+		for _, p := range pols {
+			week := max(int(now.Sub(p.PublishedAt).Hours()/24), 0) / 7
+			out[uid] = append(out[uid], notify.Item{Kind: notify.Policy, Module: p.Slug, Title: p.Title, Date: p.PublishedAt,
+				Key: fmt.Sprintf("%s:%s:%d:%d", notify.Policy, p.Slug, p.Version, week)})
+		}
+	}
+	return out, nil
 }

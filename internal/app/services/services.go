@@ -20,6 +20,8 @@ import (
 	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/learning"
 	"github.com/upskill/upskill/internal/notify"
+	"github.com/upskill/upskill/internal/policies"
+	"github.com/upskill/upskill/internal/privacy"
 	"github.com/upskill/upskill/internal/records"
 	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
@@ -51,6 +53,9 @@ type Options struct {
 	TuneIdentity func(*identity.Options)
 	// Reminders tunes the daily digests (zero: the notify defaults).
 	Reminders notify.Options
+	// Retention periods of answers, comments and audit details (zero:
+	// kept for ever).
+	Retention privacy.Retention
 }
 
 // Set is the domain services of one process.
@@ -63,6 +68,11 @@ type Set struct {
 	// Reminders plans the daily digests and keeps people's notification
 	// settings.
 	Reminders *notify.Service
+	// Policies are the versioned policy documents and acknowledgements.
+	Policies *policies.Service
+	// Privacy exports and erases people's data and applies retention; a
+	// package that adds a table about people registers its kind here.
+	Privacy *privacy.Service
 }
 
 // New builds the services on db. The catalog starts empty: call
@@ -104,6 +114,13 @@ func New(db *store.DB, opt Options) *Set {
 	// transaction that creates, imports or moves them: through the API and
 	// the command line alike, and through the one assignments service.
 	s.Identity.OnMembership = s.Assignments.ApplyRules
+	// Privacy and policies: unacknowledged policies join the digest, and
+	// every kind of personal data is registered with privacy (the core
+	// kinds by privacy.New; other packages' kinds below).
+	s.Policies = policies.New(db, policies.Options{Now: opt.Now, Log: opt.Log})
+	s.Reminders.AddSource(s.Policies.Reminders)
+	s.Privacy = privacy.New(db, privacy.Options{Signer: &records.Signer{Keys: opt.RecordKeys, Issuer: opt.BaseURL},
+		Now: opt.Now, Log: opt.Log, Retention: opt.Retention})
 	return s
 }
 
