@@ -134,8 +134,13 @@ func (s *Service) builtinKinds() []Kind {
   WHERE account = ? ORDER BY key`, sub.Email)
 			},
 			Erase: func(ctx context.Context, tx *gorm.DB, sub Subject) error {
-				return tx.WithContext(ctx).Exec(`DELETE FROM login_throttle WHERE account = ? OR key LIKE ? ESCAPE '\'`,
-					sub.Email, "%"+escapeLike(sub.Email)+"%").Error
+				for _, email := range sub.Emails() {
+					if err := tx.WithContext(ctx).Exec(`DELETE FROM login_throttle WHERE account = ? OR key LIKE ? ESCAPE '\'`,
+						email, "%"+escapeLike(email)+"%").Error; err != nil {
+						return err
+					}
+				}
+				return nil
 			},
 		},
 		{

@@ -34,14 +34,28 @@ type Subject struct {
 	// BySelf: the person exports their own data (SelfOnly kinds are
 	// included).
 	BySelf bool
+	// Former are earlier emails, names and employee ids of the person that
+	// the audit log recorded (account changes); erasure scrubs them too.
+	Former []string
+}
+
+// Emails are the person's current and former email addresses.
+func (s Subject) Emails() []string {
+	out := []string{s.Email}
+	for _, f := range s.Former {
+		if strings.Contains(f, "@") && f != s.Email {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Values are the personal values that must not survive an erasure, longest
 // first (so a name inside an email is replaced as part of the email).
 func (s Subject) Values() []string {
 	var out []string
-	for _, v := range []string{s.Email, s.Name, s.EmployeeID} {
-		if strings.TrimSpace(v) != "" {
+	for _, v := range append([]string{s.Email, s.Name, s.EmployeeID}, s.Former...) {
+		if strings.TrimSpace(v) != "" && !slices.Contains(out, v) {
 			out = append(out, v)
 		}
 	}
@@ -54,7 +68,7 @@ func (s Subject) Values() []string {
 func (s Subject) Scrub(text string) string {
 	for _, v := range s.Values() {
 		repl := s.Pseudonym
-		if v == s.Email {
+		if strings.Contains(v, "@") {
 			repl = s.PseudoEmail
 		}
 		text = replaceFold(text, v, repl)

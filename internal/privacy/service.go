@@ -389,6 +389,9 @@ func (s *Service) Erase(ctx context.Context, actor identity.Principal, userID, r
 				return fault.Typed(fault.Conflict, TypeLastAdmin, "user %q is the last admin; make someone else an admin first", userID)
 			}
 		}
+		if sub.Former, err = formerValues(ctx, tx, sub); err != nil {
+			return err
+		}
 		sub.Pseudonym = NewPseudonym()
 		sub.PseudoEmail = sub.Pseudonym + "@" + PseudoDomain
 		for _, k := range s.kinds {
@@ -428,3 +431,26 @@ func (s *Service) Checkpoint(ctx context.Context) {
 
 // validID: user ids are UUIDs; anything else names nobody.
 func validID(id string) bool { return uuid.Validate(id) == nil }
+
+// formerValues reads the emails, names and employee ids the audit log
+// recorded for the person when their account was created or changed.
+func formerValues(ctx context.Context, tx *gorm.DB, sub Subject) ([]string, error) {
+	var rows []struct{ Details string }
+	if err := tx.WithContext(ctx).Table("audit_events").Select("details").
+		Where("target = ? AND action IN ?", sub.UserID, []string{audit.UserCreated, audit.UserUpdated}).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range rows {
+		var d map[string]any
+		if json.Unmarshal([]byte(r.Details), &d) != nil {
+			continue
+		}
+		for _, k := range []string{"email", "name", "employee_id"} {
+			if v, ok := d[k].(string); ok && strings.TrimSpace(v) != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out, nil
+}
