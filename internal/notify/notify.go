@@ -176,7 +176,7 @@ func (s *Service) assignmentItems(ctx context.Context, now time.Time, byUser map
 	// their rows skip every lookup of learning rows.
 	pair := assignments.Pair{User: "a.user_id", Module: "a.module", Enrolled: "e.user_id IS NOT NULL"}
 	q := `SELECT a.id, a.user_id, a.module, a.due_at, a.assigned_at, a.grace_days, ` + pair.Columns() + `
-FROM assignments a JOIN users u ON u.id = a.user_id AND u.disabled = ?
+FROM assignments a JOIN users u ON u.id = a.user_id AND u.disabled = ? AND u.erased_at IS NULL
 LEFT JOIN enrollments e ON e.user_id = a.user_id AND e.module = a.module
 ` + pair.RecordJoin()
 	rows, err := s.db.R.WithContext(ctx).Raw(q, false).Rows()
@@ -227,7 +227,7 @@ LEFT JOIN enrollments e ON e.user_id = a.user_id AND e.module = a.module
 // record of each person and module, for enabled people.
 func (s *Service) expiryItems(ctx context.Context, now time.Time, byUser map[string][]Item) error {
 	q := `SELECT r.user_id, r.module, r.module_title, r.expires_at FROM records r
-JOIN users u ON u.id = r.user_id AND u.disabled = ?
+JOIN users u ON u.id = r.user_id AND u.disabled = ? AND u.erased_at IS NULL
 WHERE r.revoked_at IS NULL AND r.expires_at > ? AND r.expires_at <= ?
   AND NOT EXISTS (SELECT 1 FROM records n WHERE n.user_id = r.user_id AND n.module = r.module
       AND n.revoked_at IS NULL AND n.cycle > r.cycle)`

@@ -420,7 +420,7 @@ func Unacknowledged(ctx context.Context, db *gorm.DB) (map[string][]Policy, erro
 		return nil, err
 	}
 	var users []struct{ ID, Department string }
-	if err := db.WithContext(ctx).Table("users").Select("id, department").Where("disabled = ?", false).Scan(&users).Error; err != nil {
+	if err := db.WithContext(ctx).Table("users").Select("id, department").Where("disabled = ? AND erased_at IS NULL", false).Scan(&users).Error; err != nil {
 		return nil, err
 	}
 	var acks []ackRow

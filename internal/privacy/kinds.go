@@ -26,8 +26,12 @@ func (s *Service) builtinKinds() []Kind {
   password_hash IS NOT NULL AS has_password, disabled, created_at, updated_at FROM users WHERE id = ?`, sub.UserID)
 			},
 			Erase: func(ctx context.Context, tx *gorm.DB, sub Subject) error {
+				// Not disabled: a disabled person leaves the reports, and
+				// the evidence must keep its counts. Without a password,
+				// an email or roles beyond learner, nobody can sign in as them.
+				now := s.clock()
 				return tx.WithContext(ctx).Exec(`UPDATE users SET name = ?, email = ?, employee_id = NULL, password_hash = NULL,
-  disabled = ?, updated_at = ? WHERE id = ?`, sub.Pseudonym, sub.PseudoEmail, true, s.clock(), sub.UserID).Error
+  roles = ?, erased_at = ?, updated_at = ? WHERE id = ?`, sub.Pseudonym, sub.PseudoEmail, "learner", now, now, sub.UserID).Error
 			},
 		},
 		{
@@ -232,21 +236,33 @@ func scrubColumn(ctx context.Context, tx *gorm.DB, table, key, column string, su
 	if len(conds) == 0 {
 		return nil
 	}
-	type row struct {
-		Key   any
-		Value string
-	}
-	var rows []row
-	q := fmt.Sprintf("SELECT %s AS key, %s AS value FROM %s WHERE %s", key, column, table, joinOr(conds))
-	if err := db.Raw(q, args...).Scan(&rows).Error; err != nil {
+	q := fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s", key, column, table, joinOr(conds))
+	rows, err := db.Raw(q, args...).Rows()
+	if err != nil {
 		return err
 	}
-	for _, r := range rows {
-		next := scrubText(r.Value, sub)
-		if next == r.Value {
-			continue
+	type change struct {
+		key  any
+		text string
+	}
+	var changes []change
+	for rows.Next() {
+		var k any
+		var v string
+		if err := rows.Scan(&k, &v); err != nil {
+			rows.Close()
+			return err
 		}
-		if err := db.Exec(fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ?", table, column, key), next, r.Key).Error; err != nil {
+		if next := scrubText(v, sub); next != v {
+			changes = append(changes, change{k, next})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range changes {
+		if err := db.Exec(fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ?", table, column, key), c.text, c.key).Error; err != nil {
 			return err
 		}
 	}

@@ -371,7 +371,12 @@ func (s *Service) Erase(ctx context.Context, actor identity.Principal, userID, r
 		if err != nil {
 			return err
 		}
-		if strings.HasSuffix(u.Email, "@"+PseudoDomain) {
+		var erasedAt []time.Time
+		if err := tx.WithContext(ctx).Table("users").Where("id = ? AND erased_at IS NOT NULL", userID).
+			Pluck("erased_at", &erasedAt).Error; err != nil {
+			return err
+		}
+		if len(erasedAt) > 0 {
 			return fault.Typed(fault.Conflict, TypeAlreadyErased, "user %q was already erased", userID)
 		}
 		if u.Roles.Has(identity.RoleAdmin) {

@@ -13,6 +13,10 @@
 --                      pseudonym, only the SHA-256 of the old credential is
 --                      kept, so an old copy presented to verify is still
 --                      recognised without the old name being stored.
+-- users.erased_at: when the person's personal data was erased (their row
+-- keeps the pseudonym); they are not reminded of anything any more.
+ALTER TABLE users ADD COLUMN erased_at TIMESTAMPTZ;
+
 CREATE TABLE policy_revisions (
     slug         TEXT NOT NULL,
     version      INTEGER NOT NULL,
@@ -47,3 +51,4 @@ CREATE INDEX superseded_credentials_record ON superseded_credentials (record_id)
 DROP TABLE superseded_credentials;
 DROP TABLE policy_acknowledgements;
 DROP TABLE policy_revisions;
+ALTER TABLE users DROP COLUMN erased_at;
