@@ -194,12 +194,12 @@ func TestExportIsCompleteAndAboutNobodyElse(t *testing.T) {
 
 		// An admin may export anyone, audited; nobody else may.
 		before := countAudit(t, w.e, "user.exported")
-		w.admin.Get("/api/v1/users/" + a.u.ID + "/export").Want(t, http.StatusOK)
+		w.admin.Get("/api/v1/users/"+a.u.ID+"/export").Want(t, http.StatusOK)
 		if n := countAudit(t, w.e, "user.exported"); n != before+1 {
 			t.Errorf("admin export audited %d times", n-before)
 		}
-		b.c.Get("/api/v1/users/" + a.u.ID + "/export").Want(t, http.StatusForbidden)
-		w.hr.Get("/api/v1/users/" + a.u.ID + "/export").Want(t, http.StatusForbidden)
+		b.c.Get("/api/v1/users/"+a.u.ID+"/export").Want(t, http.StatusForbidden)
+		w.hr.Get("/api/v1/users/"+a.u.ID+"/export").Want(t, http.StatusForbidden)
 		w.admin.Get("/api/v1/users/00000000-0000-4000-8000-000000000000/export").Want(t, http.StatusNotFound)
 		a.c.Get("/api/v1/me/export?format=pdf").Want(t, http.StatusBadRequest)
 	})
@@ -362,7 +362,7 @@ func TestErasure(t *testing.T) {
 		}
 
 		// The record verifies under the pseudonym; so does the old copy.
-		v := w.e.c.Get("/api/v1/records/" + a.recordID + "/verify").Want(t, http.StatusOK).Map(t)
+		v := w.e.c.Get("/api/v1/records/"+a.recordID+"/verify").Want(t, http.StatusOK).Map(t)
 		rec, _ := v["record"].(map[string]any)
 		if v["valid"] != true || rec["holder_name"] != out.Pseudonym {
 			t.Errorf("verify by id: %v", v)
@@ -372,7 +372,7 @@ func TestErasure(t *testing.T) {
 		if v["valid"] != true || rec["holder_name"] != out.Pseudonym {
 			t.Errorf("an old copy of the credential: %v", v)
 		}
-		cur := w.admin.Get("/api/v1/records/" + a.recordID).Want(t, http.StatusOK).Map(t)
+		cur := w.admin.Get("/api/v1/records/"+a.recordID).Want(t, http.StatusOK).Map(t)
 		v = w.e.c.Post("/api/v1/records/verify", map[string]any{"credential": cur["credential"]}).Want(t, http.StatusOK).Map(t)
 		if v["valid"] != true || cur["holder_name"] != out.Pseudonym {
 			t.Errorf("the new credential: %v (record %v)", v, cur)

@@ -8,7 +8,7 @@ package policies
 
 import (
 	"context"
-		"fmt"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
