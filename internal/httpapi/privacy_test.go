@@ -245,32 +245,38 @@ func allText(t *testing.T, db *store.DB) map[string]string {
 	}
 	out := map[string]string{}
 	for _, tb := range tables {
-		rows, err := db.R.Raw("SELECT * FROM " + tb).Rows()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		var sb strings.Builder
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for _, v := range vals {
-				if b, ok := v.([]byte); ok {
-					v = string(b)
-				}
-				fmt.Fprintf(&sb, "%v\x00", v)
-			}
-		}
-		rows.Close()
-		out[tb] = sb.String()
+		out[tb] = tableText(t, db, tb)
 	}
 	return out
+}
+
+// tableText is every value of table tb, as text.
+func tableText(t *testing.T, db *store.DB, tb string) string {
+	t.Helper()
+	rows, err := db.R.Raw("SELECT * FROM " + tb).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var sb strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vals {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			fmt.Fprintf(&sb, "%v\x00", v)
+		}
+	}
+	return sb.String()
 }
 
 func countRows(t *testing.T, res *apitest.Response) int {
