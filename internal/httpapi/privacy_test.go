@@ -384,7 +384,10 @@ func TestErasure(t *testing.T) {
 			t.Errorf("the new credential: %v (record %v)", v, cur)
 		}
 
-		// Sign-in fails, with either email; the old access token is refused.
+		// Sign-in fails, with either email; the old access token is refused;
+		// nobody can invite them back.
+		a.c.Get("/api/v1/me").Want(t, http.StatusUnauthorized)
+		w.admin.Post("/api/v1/users/"+a.u.ID+"/invite", nil).Want(t, http.StatusConflict)
 		w.e.c.Post("/api/v1/auth/login", map[string]string{"email": a.email, "password": w.e.password}).Want(t, http.StatusUnauthorized)
 		w.e.c.Post("/api/v1/auth/login", map[string]string{"email": out.Pseudonym + "@erased.invalid", "password": w.e.password}).
 			Want(t, http.StatusUnauthorized)

@@ -73,7 +73,7 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 	if verr != nil {
 		return Session{}, verr
 	}
-	if !found || !ok || u.Disabled {
+	if !found || !ok || u.Disabled || u.ErasedAt != nil {
 		return Session{}, s.refuseLogin(ctx, u.ID, email)
 	}
 	return s.openLogin(ctx, u, password, keys)

@@ -92,6 +92,9 @@ type User struct {
 	Disabled     bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// ErasedAt is set when the person's personal data was erased
+	// (internal/privacy): the row keeps a pseudonym and can never sign in.
+	ErasedAt *time.Time
 }
 
 // TableName is the users table.
