@@ -13,8 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/upskill/upskill/internal/apitest"
 	"github.com/upskill/upskill/internal/identity"
+	"github.com/upskill/upskill/internal/privacy"
 	"github.com/upskill/upskill/internal/store"
 	"github.com/upskill/upskill/internal/store/storetest"
 )
@@ -190,6 +193,22 @@ func TestExportIsCompleteAndAboutNobodyElse(t *testing.T) {
 			if !files[kind+".json"] || !files[kind+".csv"] {
 				t.Errorf("zip lacks %s.json or %s.csv: %v", kind, kind, files)
 			}
+		}
+
+		// A kind another package registers is exported; a self-only kind
+		// (pulse answers) only to the person themselves.
+		w.e.srv.Privacy.Register(privacy.Kind{Name: "test_self_only", SelfOnly: true,
+			Export: func(ctx context.Context, db *gorm.DB, s privacy.Subject) (privacy.Table, error) {
+				return privacy.Table{Columns: []string{"user_id"}, Rows: [][]any{{s.UserID}}}, nil
+			}})
+		var mine, theirs exportBody
+		a.c.Get("/api/v1/me/export").Want(t, http.StatusOK).Decode(t, &mine)
+		w.admin.Get("/api/v1/users/"+a.u.ID+"/export").Want(t, http.StatusOK).Decode(t, &theirs)
+		if len(mine.Kinds["test_self_only"]) != 1 {
+			t.Errorf("the person's own export lacks the self-only kind")
+		}
+		if _, ok := theirs.Kinds["test_self_only"]; ok {
+			t.Errorf("an admin's export holds the self-only kind")
 		}
 
 		// An admin may export anyone, audited; nobody else may.

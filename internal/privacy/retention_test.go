@@ -103,3 +103,31 @@ func TestRetentionDryRunEqualsApply(t *testing.T) {
 		}
 	})
 }
+
+// The scheduler serve runs applies retention as the leader.
+func TestRetentionSchedulerApplies(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		clk := clock.At(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+		svc := privacy.New(db, privacy.Options{Now: clk.Now, Retention: privacy.Retention{Comments: 30 * 24 * time.Hour}})
+		uid := uuid.NewString()
+		old := clk.Now().AddDate(0, -2, 0)
+		if err := db.W.Exec(`INSERT INTO users (id, email, name, department, roles, created_at, updated_at) VALUES (?, 's@example.com', 'S', '', 'learner', ?, ?)`,
+			uid, old, old).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.W.Exec(`INSERT INTO feedback (user_id, module, revision, rating, comment, created_at, updated_at) VALUES (?, 'm-1', 1, 5, 'great', ?, ?)`,
+			uid, old, old).Error; err != nil {
+			t.Fatal(err)
+		}
+		sc := &privacy.RetentionScheduler{Service: svc, Now: clk.Now}
+		n, err := sc.RunOnce(context.Background())
+		if err != nil || n != 1 {
+			t.Fatalf("RunOnce: %d, %v", n, err)
+		}
+		var comment string
+		db.R.Table("feedback").Where("user_id = ?", uid).Pluck("comment", &comment)
+		if comment != "" {
+			t.Errorf("comment kept: %q", comment)
+		}
+	})
+}
