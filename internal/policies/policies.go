@@ -22,6 +22,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/upskill/upskill/internal/audit"
+	"github.com/upskill/upskill/internal/catalog"
 	"github.com/upskill/upskill/internal/content"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/identity"
@@ -34,7 +35,6 @@ import (
 const (
 	ActionPublished    = "policy.published"
 	ActionAcknowledged = "policy.acknowledged"
-	ActionReport       = "report.exported"
 )
 
 // TypeNotCurrent is the problem type of an acknowledgement of a version
@@ -132,7 +132,7 @@ func invalid(slug string, probs []content.Problem) error {
 		p := probs[0]
 		msg = fmt.Sprintf("policy %q was not published: %s:%d: %s", slug, p.File, p.Line, p.Message)
 	}
-	return &fault.Error{Code: fault.Invalid, Type: "invalid-content", Message: msg, Ext: map[string]any{"problems": probs}}
+	return &fault.Error{Code: fault.Invalid, Type: catalog.TypeInvalidContent, Message: msg, Ext: map[string]any{"problems": probs}}
 }
 
 // taken lists the slugs a policy may not take: modules' (and, when their
@@ -484,7 +484,7 @@ func (s *Service) Report(ctx context.Context, actorID string, f ReportFilter, fo
 		byKey[key{a.UserID, a.Policy}] = append(byKey[key{a.UserID, a.Policy}], a)
 	}
 	if err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		return audit.Record(ctx, tx, actorID, ActionReport, "policies", map[string]any{"report": "policies",
+		return audit.Record(ctx, tx, actorID, audit.ReportExported, "policies", map[string]any{"report": "policies",
 			"format": string(format), "policy": f.Policy, "department": f.Department})
 	}); err != nil {
 		return err
