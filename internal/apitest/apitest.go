@@ -257,3 +257,22 @@ func (r *Response) Want(t testing.TB, status int) *Response {
 	}
 	return r
 }
+
+// WantField fails the test unless the body is a problem whose field errors
+// name field.
+func (r *Response) WantField(t testing.TB, field string) *Response {
+	t.Helper()
+	var p struct {
+		Errors []struct {
+			Field string `json:"field"`
+		} `json:"errors"`
+	}
+	r.Decode(t, &p)
+	for _, e := range p.Errors {
+		if e.Field == field {
+			return r
+		}
+	}
+	t.Fatalf("no field error for %q; body: %s", field, truncate(r.Body))
+	return r
+}

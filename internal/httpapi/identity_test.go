@@ -476,3 +476,45 @@ func TestRefreshReuseGrace(t *testing.T) {
 		refresh(r, 401) // day 90: the family's end
 	})
 }
+
+// A person's line manager is set on creation or by a patch, cleared by an
+// empty value, and must be someone else whose own reporting line does not
+// come back to the person.
+func TestManagers(t *testing.T) {
+	e := newTestEnv(t)
+	hrC, _ := e.as(identity.RoleHR)
+	mk := func(email, manager string) string {
+		body := map[string]any{"email": email, "name": email}
+		if manager != "" {
+			body["manager_id"] = manager
+		}
+		return hrC.Post("/api/v1/users", body).Want(t, 201).Map(t)["id"].(string)
+	}
+	boss := mk("boss@example.com", "")
+	lead := mk("lead@example.com", boss)
+	staff := mk("staff@example.com", lead)
+
+	got := hrC.Get("/api/v1/users/"+staff).Want(t, 200).Map(t)
+	if got["manager_id"] != lead {
+		t.Fatalf("staff's manager = %v, want %s", got["manager_id"], lead)
+	}
+	if got := hrC.Get("/api/v1/users/"+boss).Want(t, 200).Map(t); got["manager_id"] != nil {
+		t.Fatalf("boss's manager = %v, want null", got["manager_id"])
+	}
+	hrC.Post("/api/v1/users", map[string]any{"email": "x@example.com", "name": "X", "manager_id": "nobody"}).
+		Want(t, 422).WantField(t, "manager_id")
+	hrC.Patch("/api/v1/users/"+staff, map[string]any{"manager_id": staff}).Want(t, 422).WantField(t, "manager_id")
+	// boss → lead → staff: making staff the boss's manager closes a loop.
+	hrC.Patch("/api/v1/users/"+boss, map[string]any{"manager_id": staff}).Want(t, 422).WantField(t, "manager_id")
+
+	hrC.Patch("/api/v1/users/"+staff, map[string]any{"manager_id": boss}).Want(t, 200)
+	if got := hrC.Get("/api/v1/users/"+staff).Want(t, 200).Map(t); got["manager_id"] != boss {
+		t.Fatalf("after the move, manager = %v", got["manager_id"])
+	}
+	if got := hrC.Patch("/api/v1/users/"+staff, map[string]any{"manager_id": ""}).Want(t, 200).Map(t); got["manager_id"] != nil {
+		t.Fatalf("after clearing, manager = %v", got["manager_id"])
+	}
+	if n := countAudit(t, e, "user.updated"); n != 2 {
+		t.Fatalf("user.updated events = %d, want 2 (move and clear)", n)
+	}
+}

@@ -87,6 +87,7 @@ type User struct {
 	Name         string
 	Department   string
 	EmployeeID   *string
+	ManagerID    *string // the person's line manager, a user id
 	Roles        Roles
 	PasswordHash *string
 	Disabled     bool

@@ -22,7 +22,7 @@ func (s *Service) builtinKinds() []Kind {
 		{
 			Name: "profile", Tables: []string{"users"},
 			Export: func(ctx context.Context, db *gorm.DB, sub Subject) (Table, error) {
-				return queryTable(ctx, db, nil, `SELECT id, email, name, department, employee_id, roles,
+				return queryTable(ctx, db, nil, `SELECT id, email, name, department, employee_id, manager_id, roles,
   password_hash IS NOT NULL AS has_password, disabled, created_at, updated_at FROM users WHERE id = ?`, sub.UserID)
 			},
 			Erase: func(ctx context.Context, tx *gorm.DB, sub Subject) error {
