@@ -466,14 +466,6 @@ func (s *Service) Report(ctx context.Context, actorID string, f ReportFilter, fo
 			return fault.InvalidFields("unknown policy", fault.FieldError{Field: "policy", Message: fmt.Sprintf("no policy %q", f.Policy)})
 		}
 	}
-	q := s.db.R.WithContext(ctx).Model(&identity.User{}).Where("disabled = ?", false)
-	if f.Department != "" {
-		q = q.Where("lower(department) = ?", identity.DepartmentKey(f.Department))
-	}
-	var users []identity.User
-	if err := q.Order("lower(department), lower(name), id").Find(&users).Error; err != nil {
-		return fault.Wrap(err, "could not read people")
-	}
 	var acks []ackRow
 	if err := s.db.R.WithContext(ctx).Find(&acks).Error; err != nil {
 		return fault.Wrap(err, "could not read acknowledgements")
@@ -494,7 +486,22 @@ func (s *Service) Report(ctx context.Context, actorID string, f ReportFilter, fo
 	if err != nil {
 		return err
 	}
-	for _, u := range users {
+	// People are read as the rows go out, so memory holds the
+	// acknowledgements but not the people.
+	q := s.db.R.WithContext(ctx).Model(&identity.User{}).Where("disabled = ?", false)
+	if f.Department != "" {
+		q = q.Where("lower(department) = ?", identity.DepartmentKey(f.Department))
+	}
+	rows, err := q.Order("lower(department), lower(name), id").Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u identity.User
+		if err := s.db.R.ScanRows(rows, &u); err != nil {
+			return err
+		}
 		for _, p := range pols {
 			if !AppliesTo(p.Departments, u.Department) {
 				continue
@@ -516,6 +523,9 @@ func (s *Service) Report(ctx context.Context, actorID string, f ReportFilter, fo
 				return err
 			}
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
 	}
 	return tw.Close()
 }
