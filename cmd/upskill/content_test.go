@@ -151,7 +151,7 @@ func TestContentNewScaffoldWarnsUntilFilledIn(t *testing.T) {
 
 // A module folder can be linted on its own, its prerequisites resolved
 // against the modules beside it; the reserved folders of the content root
-// are not modules, and pulses are checked.
+// are not modules, and pulses and policies are checked.
 func TestContentLintFolders(t *testing.T) {
 	env := testEnv(t)
 	dir := t.TempDir()
@@ -163,7 +163,7 @@ func TestContentLintFolders(t *testing.T) {
 		"README.md":                 "# Our modules\n",
 		"SOURCES.md":                "# Sources\n",
 		"paths/starter.md":          "---\ntitle: Starter\nsummary: s\nmodules: [ai-basics]\n---\n",
-		"policies/ai-use.md":        "---\ntitle: AI use\n---\n",
+		"policies/ai-use.md":        "---\ntitle: AI use\nsummary: s\n---\n\nUse approved tools.\n",
 		"pulses/readiness.md":       "---\ntitle: Readiness\nfor: [ai-basics, starter]\n---\n\n## I know where AI helps {#where}\n\n## I can check its output {#check}\n",
 		"Draft-mod/Module.md":       "---\ntitle: x\n---\n",
 		"Draft-mod/lessons/01-a.md": "# A\n",

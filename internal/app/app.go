@@ -22,6 +22,7 @@ import (
 	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/notify"
 	"github.com/upskill/upskill/internal/outbox"
+	"github.com/upskill/upskill/internal/privacy"
 	"github.com/upskill/upskill/internal/store"
 	"github.com/upskill/upskill/internal/web"
 )
@@ -118,7 +119,8 @@ func (a *App) build(ctx context.Context) error {
 		Web:            webApp,
 	}, httpapi.Deps{DB: a.DB, Log: a.Log, Identity: a.Identity, RecordKeys: a.RecordKeys,
 		Catalog: a.Catalog, Learning: a.Learning, Assignments: a.Assignments, Reports: a.Reports,
-		Outbox: a.Outbox, Reminders: a.Reminders, Readiness: a.Readiness, Evidence: a.Evidence})
+		Outbox: a.Outbox, Reminders: a.Reminders, Readiness: a.Readiness, Evidence: a.Evidence,
+		Policies: a.Policies, Privacy: a.Privacy})
 	return err
 }
 
@@ -148,6 +150,7 @@ func ServiceOptions(cfg config.Config, log *slog.Logger) (services.Options, erro
 		Log:               log,
 		Reminders:         ReminderOptions(cfg),
 		Evidence:          evOpt,
+		Retention:         RetentionOptions(cfg),
 	}, nil
 }
 
@@ -155,6 +158,11 @@ func ServiceOptions(cfg config.Config, log *slog.Logger) (services.Options, erro
 func ReminderOptions(cfg config.Config) notify.Options {
 	return notify.Options{RemindBeforeDue: cfg.RemindBeforeDue, RemindBeforeExpiry: cfg.RemindBeforeExpiry,
 		Location: cfg.Location, GiveUp: cfg.OutboxGiveUp}
+}
+
+// RetentionOptions are the retention periods from cfg.
+func RetentionOptions(cfg config.Config) privacy.Retention {
+	return privacy.Retention{Answers: cfg.RetainAnswers, Comments: cfg.RetainComments, AuditDetails: cfg.RetainAuditDetails}
 }
 
 // loadKeySet reads (or on first start creates) the signing key and any
@@ -246,6 +254,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		go func() { defer close(schedDone); sched.Run(octx) }()
 		defer func() { stopOutbox(); <-schedDone }()
 	}
+	// Retention runs in every replica's serve, one at a time (a
+	// PostgreSQL advisory lock); it returns at once when no period is set.
+	retention := &privacy.RetentionScheduler{Service: a.Privacy, Now: time.Now, Log: a.Log}
+	retentionDone := make(chan struct{})
+	go func() { defer close(retentionDone); retention.Run(octx) }()
+	defer func() { stopOutbox(); <-retentionDone }()
 	a.Log.Info("listening", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:

@@ -23,6 +23,10 @@ func (a *App) openCatalog(ctx context.Context) error {
 			a.Log.Warn("content import failed; serving the modules already published",
 				"content_dir", dir, "error", err.Error())
 		}
+		if err := a.Policies.ImportDir(ctx, dir); err != nil {
+			a.Log.Warn("policy import failed; serving the policies already published",
+				"content_dir", dir, "error", err.Error())
+		}
 	}
 	bg, cancel := context.WithCancel(ctx)
 	a.stopBackground = append(a.stopBackground, cancel)

@@ -61,6 +61,10 @@ type Config struct {
 	Location           *time.Location
 	RemindBeforeDue    time.Duration
 	RemindBeforeExpiry time.Duration
+	// Retention (privacy): attempts' answers, feedback comments and audit
+	// details are removed this long after they were written; zero keeps
+	// them for ever.
+	RetainAnswers, RetainComments, RetainAuditDetails time.Duration
 	// MetricsPublic serves /metrics without a token; by default /metrics
 	// needs MetricsToken and is off when no token is set.
 	MetricsPublic bool
@@ -320,6 +324,10 @@ var settings = []setting{
 		c.BadgeKeyFile = v
 		return nil
 	}},
+	// Privacy: retention periods.
+	{"retain-answers", "UPSKILL_RETAIN_ANSWERS", "", "remove quiz answers this long after submission (e.g. 365d); empty keeps them", keepOrDays(func(c *Config, d time.Duration) { c.RetainAnswers = d })},
+	{"retain-comments", "UPSKILL_RETAIN_COMMENTS", "", "remove feedback comments this long after they were written; empty keeps them", keepOrDays(func(c *Config, d time.Duration) { c.RetainComments = d })},
+	{"retain-audit-details", "UPSKILL_RETAIN_AUDIT_DETAILS", "", "reduce audit entries to who, what and when this long after they were written; empty keeps them", keepOrDays(func(c *Config, d time.Duration) { c.RetainAuditDetails = d })},
 }
 
 // Bind registers every setting as a flag on fs.
@@ -441,6 +449,17 @@ func days(set func(*Config, time.Duration)) func(*Config, string) error {
 		}
 		set(c, d)
 		return nil
+	}
+}
+
+// keepOrDays is days, or empty for "keep for ever" (zero).
+func keepOrDays(set func(*Config, time.Duration)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v == "" {
+			set(c, 0)
+			return nil
+		}
+		return days(set)(c, v)
 	}
 }
 

@@ -149,7 +149,8 @@ func parsePulse(file, slug string, src []byte, known map[string]bool) (*Pulse, [
 
 // LoadRoot checks a whole content root: every module (LoadDir), every
 // path (LoadPaths: its modules must exist, its slug must not be a
-// module's: one namespace), and every pulse.
+// module's: one namespace), every pulse and every policy
+// (policies/<slug>.md).
 // Warnings are the modules' warnings, named relative to dir.
 func LoadRoot(dir string, opt Options) (mods []*Module, probs, warns []Problem) {
 	mods, probs = LoadDir(dir, opt)
@@ -170,7 +171,13 @@ func LoadRoot(dir string, opt Options) (mods []*Module, probs, warns []Problem) 
 		}
 		known[p.Slug] = true
 	}
-	_, ps = LoadPulses(dir, known)
+	pulses, ps := LoadPulses(dir, known)
+	probs = append(probs, ps...)
+	// Policies share the namespace with modules, paths and pulses.
+	for _, pl := range pulses {
+		known[pl.Slug] = true
+	}
+	_, ps = LoadPolicies(dir, known)
 	probs = append(probs, ps...)
 	SortProblems(probs)
 	SortProblems(warns)

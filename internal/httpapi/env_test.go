@@ -76,7 +76,8 @@ func newTestEnvOpts(t *testing.T, db *store.DB, tune func(*identity.Options), op
 	ids := set.Identity
 	srv, err := New(opt, Deps{DB: db, Log: log,
 		Identity: ids, RecordKeys: recSet, Catalog: set.Catalog, Learning: set.Learning,
-		Assignments: set.Assignments, Reports: set.Reports, Reminders: set.Reminders, Readiness: set.Readiness, Evidence: set.Evidence})
+		Assignments: set.Assignments, Reports: set.Reports, Reminders: set.Reminders, Readiness: set.Readiness, Evidence: set.Evidence,
+		Policies: set.Policies, Privacy: set.Privacy})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -141,5 +141,15 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/achievements/{slug}", Access: public, handle: s.getAchievement},
 		{Method: http.MethodGet, Path: "/api/v1/records/{id}/badge", Access: signedIn, handle: s.getBadge},
 		{Method: http.MethodGet, Path: "/api/v1/records/{id}/status", Access: public, handle: s.recordStatus},
+		// Privacy and policies: export and erasure of a person's data;
+		// policy documents, acknowledgements and their report.
+		{Method: http.MethodGet, Path: "/api/v1/me/export", Access: signedIn, Query: []string{"format"}, handle: s.myExport},
+		{Method: http.MethodGet, Path: "/api/v1/users/{id}/export", Access: roles(admin), Query: []string{"format"}, handle: s.userExport},
+		{Method: http.MethodPost, Path: "/api/v1/users/{id}/erase", Access: roles(admin), handle: s.eraseUser},
+		{Method: http.MethodGet, Path: "/api/v1/policies", Access: signedIn, handle: s.listPolicies},
+		{Method: http.MethodGet, Path: "/api/v1/policies/{slug}", Access: signedIn, handle: s.getPolicy},
+		{Method: http.MethodPut, Path: "/api/v1/policies/{slug}", Access: roles(trainer, admin), MaxBody: maxContentBody, handle: s.publishPolicy},
+		{Method: http.MethodPost, Path: "/api/v1/policies/{slug}/acknowledge", Access: signedIn, handle: s.acknowledgePolicy},
+		{Method: http.MethodGet, Path: "/api/v1/reports/policies", Access: roles(hr, admin), Query: []string{"format", "policy", "department"}, handle: s.policiesReport},
 	}
 }

@@ -21,6 +21,8 @@ import (
 	"github.com/upskill/upskill/internal/notify"
 	"github.com/upskill/upskill/internal/outbox"
 	"github.com/upskill/upskill/internal/readiness"
+	"github.com/upskill/upskill/internal/policies"
+	"github.com/upskill/upskill/internal/privacy"
 	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
 )
@@ -76,6 +78,10 @@ type Deps struct {
 	// Evidence serves webhooks administration, the issuer, achievements
 	// and Open Badges.
 	Evidence *evidence.Service
+	// Policies and Privacy: policy documents and acknowledgements; data
+	// export, erasure and retention.
+	Policies *policies.Service
+	Privacy  *privacy.Service
 }
 
 // Server is the HTTP API. Build it with New and serve Handler.

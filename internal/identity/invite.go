@@ -142,6 +142,8 @@ func mayInvite(actor Principal, u User) error {
 	switch {
 	case u.Disabled:
 		return fault.New(fault.Conflict, "%s is disabled; enable the account before inviting", describe(u))
+	case u.ErasedAt != nil:
+		return fault.New(fault.Conflict, "%s was erased; an erased person cannot be invited", describe(u))
 	case actor.IsAdmin():
 		return nil
 	case !u.Roles.OnlyLearner():

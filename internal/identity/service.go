@@ -165,7 +165,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 		return Principal{}, errBadToken
 	}
 	var u User
-	q := s.db.R.WithContext(ctx).Select("id", "name", "roles", "disabled").Where("id = ?", claims.Subject)
+	q := s.db.R.WithContext(ctx).Select("id", "name", "roles", "disabled").Where("id = ? AND erased_at IS NULL", claims.Subject)
 	if claims.SessionID != "" {
 		q = q.Where(`EXISTS (SELECT 1 FROM refresh_tokens r
 			WHERE r.family_id = ? AND r.user_id = users.id AND r.revoked_at IS NULL)`, claims.SessionID)

@@ -76,7 +76,7 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 	if verr != nil {
 		return Session{}, verr
 	}
-	if !found || !ok || u.Disabled || !s.Passwords.Allows(u) {
+	if !found || !ok || u.Disabled || u.ErasedAt != nil || !s.Passwords.Allows(u) {
 		return Session{}, s.refuseLogin(ctx, u.ID, email)
 	}
 	return s.openLogin(ctx, u, password, keys)

@@ -98,6 +98,9 @@ type User struct {
 	ExternalID    *string
 	ScimUserName  *string
 	ScimDeletedAt *time.Time
+	// ErasedAt is set when the person's personal data was erased
+	// (internal/privacy): the row keeps a pseudonym and can never sign in.
+	ErasedAt *time.Time
 }
 
 // TableName is the users table.

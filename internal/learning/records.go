@@ -2,6 +2,8 @@ package learning
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -268,6 +270,11 @@ func (s *Service) VerifyCredential(ctx context.Context, credential string) (Veri
 	}
 	r, err := s.findRecord(ctx, s.db.R, c.ID)
 	switch {
+	case err == nil && r.Credential != strings.TrimSpace(credential) && s.superseded(ctx, r.ID, strings.TrimSpace(credential)):
+		// An older credential of this record, replaced when its holder was
+		// erased (re-signed under a pseudonym): recognised by its stored
+		// hash, and answered with the record as it stands now.
+		return Verification{Valid: r.Status == RecordValid, Status: r.Status, Record: factsOf(r)}, nil
 	case err == nil && (r.Credential != strings.TrimSpace(credential) || !sameFacts(c, r)):
 		// Signed by our key but not what we issued under that id, or the
 		// row no longer says what was signed.
@@ -294,6 +301,16 @@ func (s *Service) VerifyCredential(ctx context.Context, credential string) (Veri
 		status = RecordExpired
 	}
 	return Verification{Valid: status == RecordValid, Status: status, Record: facts}, nil
+}
+
+// superseded reports whether credential is an older credential of record
+// id: only its SHA-256 (hex) is kept, in superseded_credentials.
+func (s *Service) superseded(ctx context.Context, id, credential string) bool {
+	sum := sha256.Sum256([]byte(credential))
+	var n int64
+	err := s.db.R.WithContext(ctx).Table("superseded_credentials").
+		Where("credential_sha256 = ? AND record_id = ?", hex.EncodeToString(sum[:]), id).Count(&n).Error
+	return err == nil && n > 0
 }
 
 // Certificate returns what the printable certificate of record id shows,

@@ -31,9 +31,16 @@ const (
 	// TeamOverdue goes to a line manager: a direct report's assignment is
 	// overdue (then weekly, like the report's own notice). Optional.
 	TeamOverdue = "team_overdue"
+	// Policy: a policy's current version waits for the person's
+	// acknowledgement (internal/policies); reminded weekly.
+	Policy = "policy"
 )
 
-var kindOrder = map[string]int{Overdue: 0, DueSoon: 1, Assigned: 2, Expiring: 3, TeamOverdue: 4}
+var kindOrder = map[string]int{Overdue: 0, DueSoon: 1, Assigned: 2, Expiring: 3, TeamOverdue: 4, Policy: 5}
+
+// Source adds reminder items that other packages know of (unacknowledged
+// policies), by user id, as of now.
+type Source func(ctx context.Context, now time.Time) (map[string][]Item, error)
 
 // DigestKind is the outbox kind of a digest.
 const DigestKind = "digest"
@@ -82,7 +89,11 @@ type Service struct {
 	db      *store.DB
 	catalog assignments.Catalog
 	opt     Options
+	sources []Source
 }
+
+// AddSource makes src's items part of every digest plan.
+func (s *Service) AddSource(src Source) { s.sources = append(s.sources, src) }
 
 // New returns the reminders service.
 func New(db *store.DB, cat assignments.Catalog, opt Options) *Service {
@@ -133,6 +144,15 @@ func (s *Service) Plan(ctx context.Context, now time.Time) ([]Digest, error) {
 	if err := s.expiryItems(ctx, now, byUser); err != nil {
 		return nil, err
 	}
+	for _, src := range s.sources {
+		more, err := src(ctx, now)
+		if err != nil {
+			return nil, fmt.Errorf("notify: %w", err)
+		}
+		for uid, items := range more {
+			byUser[uid] = append(byUser[uid], items...)
+		}
+	}
 	if err := s.dropSentAndOptedOut(ctx, byUser); err != nil {
 		return nil, err
 	}
@@ -165,7 +185,7 @@ func (s *Service) assignmentItems(ctx context.Context, now time.Time, byUser map
 	// their rows skip every lookup of learning rows.
 	pair := assignments.Pair{User: "a.user_id", Module: "a.module", Enrolled: "e.user_id IS NOT NULL"}
 	q := `SELECT a.id, a.user_id, a.module, a.due_at, a.assigned_at, a.grace_days, mgr.id, ` + pair.Columns() + `
-FROM assignments a JOIN users u ON u.id = a.user_id AND u.disabled = ?
+FROM assignments a JOIN users u ON u.id = a.user_id AND u.disabled = ? AND u.erased_at IS NULL
 LEFT JOIN users mgr ON mgr.id = u.manager_id AND mgr.disabled = ?
 LEFT JOIN enrollments e ON e.user_id = a.user_id AND e.module = a.module
 ` + pair.RecordJoin()
@@ -223,7 +243,7 @@ LEFT JOIN enrollments e ON e.user_id = a.user_id AND e.module = a.module
 // record of each person and module, for enabled people.
 func (s *Service) expiryItems(ctx context.Context, now time.Time, byUser map[string][]Item) error {
 	q := `SELECT r.id, r.user_id, r.module, r.module_title, r.expires_at FROM records r
-JOIN users u ON u.id = r.user_id AND u.disabled = ?
+JOIN users u ON u.id = r.user_id AND u.disabled = ? AND u.erased_at IS NULL
 WHERE r.revoked_at IS NULL AND r.expires_at > ? AND r.expires_at <= ?
   AND NOT EXISTS (SELECT 1 FROM records n WHERE n.user_id = r.user_id AND n.module = r.module
       AND n.revoked_at IS NULL AND n.cycle > r.cycle)`

@@ -86,7 +86,9 @@ func openSQLite(path string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	// Pragmas go in the DSN so that every connection of the pool gets them.
-	base := "file:" + url.PathEscape(path) + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL"
+	// secure_delete: deleted and overwritten content is zeroed in the file,
+	// so an erased person's data does not linger in free space (privacy).
+	base := "file:" + url.PathEscape(path) + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL&_secure_delete=on"
 	w, err := gorm.Open(sqlite.Open(base+"&_txlock=immediate"), gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)

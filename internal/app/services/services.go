@@ -23,6 +23,8 @@ import (
 	"github.com/upskill/upskill/internal/learning"
 	"github.com/upskill/upskill/internal/notify"
 	"github.com/upskill/upskill/internal/readiness"
+	"github.com/upskill/upskill/internal/policies"
+	"github.com/upskill/upskill/internal/privacy"
 	"github.com/upskill/upskill/internal/records"
 	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
@@ -57,6 +59,9 @@ type Options struct {
 	// Evidence tunes webhooks, xAPI and Open Badges; BaseURL, RecordKeys,
 	// Now and the catalog are filled in here.
 	Evidence evidence.Options
+	// Retention periods of answers, comments and audit details (zero:
+	// kept for ever).
+	Retention privacy.Retention
 }
 
 // Set is the domain services of one process.
@@ -74,6 +79,11 @@ type Set struct {
 	// Evidence turns events into webhook deliveries and xAPI statements,
 	// and records into Open Badges.
 	Evidence *evidence.Service
+	// Policies are the versioned policy documents and acknowledgements.
+	Policies *policies.Service
+	// Privacy exports and erases people's data and applies retention; a
+	// package that adds a table about people registers its kind here.
+	Privacy *privacy.Service
 }
 
 // New builds the services on db. The catalog starts empty: call
@@ -129,6 +139,13 @@ func New(db *store.DB, opt Options) *Set {
 	s.Evidence = evidence.New(db, evOpt)
 	s.Learning.Events = s.Evidence.Emit
 	s.Assignments.Events = s.Evidence.Emit
+	// Privacy and policies: unacknowledged policies join the digest, and
+	// every kind of personal data is registered with privacy (the core
+	// kinds by privacy.New; other packages' kinds below).
+	s.Policies = policies.New(db, policies.Options{Now: opt.Now, Log: opt.Log})
+	s.Reminders.AddSource(s.Policies.Reminders)
+	s.Privacy = privacy.New(db, privacy.Options{Signer: &records.Signer{Keys: opt.RecordKeys, Issuer: opt.BaseURL},
+		Now: opt.Now, Log: opt.Log, Retention: opt.Retention})
 	return s
 }
 
