@@ -20,9 +20,9 @@ import (
 	"github.com/upskill/upskill/internal/learning"
 	"github.com/upskill/upskill/internal/notify"
 	"github.com/upskill/upskill/internal/outbox"
-	"github.com/upskill/upskill/internal/readiness"
 	"github.com/upskill/upskill/internal/policies"
 	"github.com/upskill/upskill/internal/privacy"
+	"github.com/upskill/upskill/internal/readiness"
 	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
 )

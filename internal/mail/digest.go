@@ -38,7 +38,7 @@ var digestLabels = map[string]string{
 	notify.Expiring: "Your certificate expires",
 	// A line manager's digest: the title names the report.
 	notify.TeamOverdue: "Overdue in your team since",
-	notify.Policy:   "Please read and acknowledge (published)",
+	notify.Policy:      "Please read and acknowledge (published)",
 }
 
 // DigestLetter composes a daily digest from its outbox payload (the items
