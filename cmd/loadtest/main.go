@@ -101,28 +101,28 @@ func loopbackURL(u string) bool {
 
 // Result holds the medians over the runs, under the names the issue gives.
 type Result struct {
-	ReadRPS           float64 `json:"read_rps"`
-	ReadP99MS         float64 `json:"read_p99_ms"`
-	BareGinRPS        float64 `json:"bare_gin_rps"`
-	ReadVsBare        float64 `json:"read_vs_bare"`
-	WriteRPS          float64 `json:"write_rps"`
-	WriteP99MS        float64 `json:"write_p99_ms"`
-	WriteErrors       float64 `json:"write_errors"`
-	RawSQLiteRowsPerS float64 `json:"raw_sqlite_rows_per_s"`
-	WriteVsRaw        float64 `json:"write_vs_raw"`
-	QuizRPS           float64 `json:"quiz_rps"`
-	QuizP99MS         float64 `json:"quiz_p99_ms"`
-	QuizErrors        float64 `json:"quiz_errors"`
-	VerifyRPS         float64 `json:"verify_rps"`
-	VerifyVsBare      float64 `json:"verify_vs_bare"`
-	ReportRows        float64 `json:"report_rows"`
-	ReportSeconds     float64 `json:"report_seconds"`
+	ReadRPS           float64  `json:"read_rps"`
+	ReadP99MS         float64  `json:"read_p99_ms"`
+	BareGinRPS        float64  `json:"bare_gin_rps"`
+	ReadVsBare        float64  `json:"read_vs_bare"`
+	WriteRPS          float64  `json:"write_rps"`
+	WriteP99MS        float64  `json:"write_p99_ms"`
+	WriteErrors       float64  `json:"write_errors"`
+	RawSQLiteRowsPerS float64  `json:"raw_sqlite_rows_per_s"`
+	WriteVsRaw        float64  `json:"write_vs_raw"`
+	QuizRPS           float64  `json:"quiz_rps"`
+	QuizP99MS         float64  `json:"quiz_p99_ms"`
+	QuizErrors        float64  `json:"quiz_errors"`
+	VerifyRPS         float64  `json:"verify_rps"`
+	VerifyVsBare      float64  `json:"verify_vs_bare"`
+	ReportRows        float64  `json:"report_rows"`
+	ReportSeconds     float64  `json:"report_seconds"`
 	SQLite3CLISeconds *float64 `json:"sqlite3_cli_seconds"`
 	ReportVsCLI       *float64 `json:"report_vs_cli"`
-	ReportPeakRSSMB   float64 `json:"report_peak_rss_mb"`
-	StartupFirstMS    float64 `json:"startup_first_ms"`
-	StartupSecondMS   float64 `json:"startup_second_ms"`
-	ServerPeakRSSMB   float64 `json:"server_peak_rss_mb"`
+	ReportPeakRSSMB   float64  `json:"report_peak_rss_mb"`
+	StartupFirstMS    float64  `json:"startup_first_ms"`
+	StartupSecondMS   float64  `json:"startup_second_ms"`
+	ServerPeakRSSMB   float64  `json:"server_peak_rss_mb"`
 }
 
 // figures collects one value per run for each named figure.

@@ -38,6 +38,7 @@ type DB struct {
 	Dialect Dialect
 	writer  *sql.DB
 	reader  *sql.DB
+	auth    *AuthWatch // SQLite only
 }
 
 // Options tune Open.
@@ -87,11 +88,11 @@ func openSQLite(path string, opt Options) (*DB, error) {
 	}
 	// Pragmas go in the DSN so that every connection of the pool gets them.
 	base := "file:" + url.PathEscape(path) + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL"
-	w, err := gorm.Open(sqlite.Open(base+"&_txlock=immediate"), gormConfig())
+	w, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName(), DSN: base + "&_txlock=immediate"}), gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
-	r, err := gorm.Open(sqlite.Open(base+"&_query_only=true"), gormConfig())
+	r, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName(), DSN: base + "&_query_only=true"}), gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open readers: %w", err)
 	}
@@ -102,7 +103,9 @@ func openSQLite(path string, opt Options) (*DB, error) {
 	wdb.SetConnMaxIdleTime(0)
 	rdb.SetMaxOpenConns(opt.MaxReaders)
 	rdb.SetMaxIdleConns(opt.MaxReaders)
-	return &DB{W: w, R: r, Dialect: SQLite, writer: wdb, reader: rdb}, nil
+	db := &DB{W: w, R: r, Dialect: SQLite, writer: wdb, reader: rdb}
+	db.auth = startAuthWatch(db)
+	return db, nil
 }
 
 // prepareFile creates the directory (0700) and the database file (0600)
@@ -158,6 +161,9 @@ func (db *DB) Pools() map[string]*sql.DB {
 // database file is complete on its own.
 func (db *DB) Close() error {
 	var errs []error
+	if db.auth != nil {
+		db.auth.close()
+	}
 	if db.Dialect == SQLite {
 		if err := db.W.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
 			errs = append(errs, err)
