@@ -43,6 +43,7 @@ func main() {
 type options struct {
 	users       int
 	conns       int
+	logins      int
 	runs        int
 	duration    time.Duration
 	bin         string
@@ -58,6 +59,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.IntVar(&o.users, "users", 100000, "learners to seed (each gets 20 assignments: the report has users × 20 rows)")
 	fs.IntVar(&o.conns, "conns", 64, "keep-alive connections per scenario")
+	fs.IntVar(&o.logins, "logins", 8, "learners who sign in through the API (argon2); the other connections' learners get seeded logins")
 	fs.IntVar(&o.runs, "runs", 3, "rounds of every scenario and limit, interleaved; the figures are their medians")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each scenario and limit runs")
 	fs.StringVar(&o.bin, "bin", "", "the upskill binary (default: go build ./cmd/upskill into the temp dir)")

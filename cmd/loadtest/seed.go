@@ -24,22 +24,27 @@ const modulesPerUser = 20
 
 func learnerEmail(i int) string { return fmt.Sprintf("learner%06d@loadtest.example", i) }
 
+// session is a login seeded in bulk: its user and refresh-token family.
+type session struct{ user, family string }
+
 // seed writes the synthetic company straight into the database while the
 // server is stopped: users, their departments, modulesPerUser assignments
 // each, and some progress (one module started, its first lesson done).
-func seed(ctx context.Context, dsn string, users int, mods map[string]assignments.ModuleInfo) error {
+// Learners from..to-1 also get a login (a refresh-token family), returned.
+func seed(ctx context.Context, dsn string, users int, mods map[string]assignments.ModuleInfo, from, to int) ([]session, error) {
+	var sessions []session
 	hash, err := identity.HashPassword(learnerPassword)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	db, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer db.Close()
 	sqldb, err := db.W.DB()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	slugs := make([]string, 0, len(mods))
 	for s := range mods {
@@ -47,7 +52,7 @@ func seed(ctx context.Context, dsn string, users int, mods map[string]assignment
 	}
 	slices.Sort(slugs)
 	if len(slugs) < modulesPerUser {
-		return fmt.Errorf("want %d published modules, have %d", modulesPerUser, len(slugs))
+		return nil, fmt.Errorf("want %d published modules, have %d", modulesPerUser, len(slugs))
 	}
 	slugs = slugs[:modulesPerUser]
 	b := &bulk{db: sqldb, pg: db.Dialect == store.Postgres}
@@ -56,39 +61,47 @@ func seed(ctx context.Context, dsn string, users int, mods map[string]assignment
 	for d := range 25 {
 		name := "Department " + strconv.Itoa(d)
 		if err := b.add("departments", []string{"key", "name", "created_at"}, strings.ToLower(name), name, now); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for i := range users {
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		id := uuid.NewString()
 		if err := b.add("users", []string{"id", "email", "name", "department", "employee_id", "roles", "password_hash", "disabled", "created_at", "updated_at"},
 			id, learnerEmail(i), fmt.Sprintf("Learner %06d", i), "Department "+strconv.Itoa(i%25), fmt.Sprintf("LT%07d", i),
 			"learner", hash, false, now, now); err != nil {
-			return err
+			return nil, err
 		}
 		for _, m := range slugs {
 			if err := b.add("assignments", []string{"id", "user_id", "module", "due_at", "assigned_at", "grace_days"},
 				uuid.NewString(), id, m, due, now, 0); err != nil {
-				return err
+				return nil, err
 			}
+		}
+		if i >= from && i < to {
+			sess := session{user: id, family: uuid.NewString()}
+			if err := b.add("refresh_tokens", []string{"id", "family_id", "user_id", "token_hash", "created_at", "expires_at"},
+				uuid.NewString(), sess.family, id, uuid.NewString(), now, now.Add(24*time.Hour)); err != nil {
+				return nil, err
+			}
+			sessions = append(sessions, sess)
 		}
 		// Learners beyond the signed-in ones have made a start somewhere.
 		m := mods[slugs[i%len(slugs)]]
 		if i >= 1000 && len(m.Lessons) > 0 {
 			if err := b.add("enrollments", []string{"user_id", "module", "revision", "enrolled_at", "updated_at"},
 				id, m.Slug, m.Revision, now, now); err != nil {
-				return err
+				return nil, err
 			}
 			if err := b.add("lesson_progress", []string{"user_id", "module", "lesson", "seconds_spent", "completed_at", "updated_at"},
 				id, m.Slug, m.Lessons[0], 120, now, now); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
-	return b.flush()
+	return sessions, b.flush()
 }
 
 // bulk batches rows into multi-row INSERTs, a few thousand rows per
