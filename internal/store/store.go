@@ -38,7 +38,8 @@ type DB struct {
 	Dialect Dialect
 	writer  *sql.DB
 	reader  *sql.DB
-	auth    *AuthWatch // SQLite only
+	auth    *AuthWatch   // SQLite only
+	group   *groupCommit // SQLite only
 }
 
 // Options tune Open.
@@ -87,7 +88,9 @@ func openSQLite(path string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	// Pragmas go in the DSN so that every connection of the pool gets them.
-	base := "file:" + url.PathEscape(path) + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL"
+	// Each connection keeps its prepared statements (_stmt_cache_size), so a
+	// query the service runs again is not parsed again.
+	base := "file:" + url.PathEscape(path) + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL&_stmt_cache_size=128"
 	w, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName(), DSN: base + "&_txlock=immediate"}), gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
@@ -105,6 +108,7 @@ func openSQLite(path string, opt Options) (*DB, error) {
 	rdb.SetMaxIdleConns(opt.MaxReaders)
 	db := &DB{W: w, R: r, Dialect: SQLite, writer: wdb, reader: rdb}
 	db.auth = startAuthWatch(db)
+	db.group = startGroupCommit(w)
 	return db, nil
 }
 
@@ -161,6 +165,9 @@ func (db *DB) Pools() map[string]*sql.DB {
 // database file is complete on its own.
 func (db *DB) Close() error {
 	var errs []error
+	if db.group != nil {
+		db.group.close()
+	}
 	if db.auth != nil {
 		db.auth.close()
 	}
@@ -176,8 +183,14 @@ func (db *DB) Close() error {
 	return errors.Join(errs...)
 }
 
-// Tx runs fn in a write transaction.
+// Tx runs fn in a write transaction. On SQLite, transactions that queue
+// for the single writer share a commit (see groupCommit), each in a
+// savepoint of its own; Tx returns only after that commit. fn must not
+// start another transaction.
 func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if db.group != nil {
+		return db.group.tx(ctx, fn)
+	}
 	return db.W.WithContext(ctx).Transaction(fn)
 }
 
