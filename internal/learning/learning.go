@@ -66,6 +66,8 @@ type Service struct {
 	now     func() time.Time
 	random  io.Reader
 	log     *slog.Logger
+	// verified remembers credentials whose signature was checked.
+	verified records.VerifyCache
 }
 
 // New returns the learning service over db.
