@@ -40,6 +40,7 @@ type DB struct {
 	reader  *sql.DB
 	auth    *AuthWatch   // SQLite only
 	group   *groupCommit // SQLite only
+	dsn     string       // PostgreSQL: for Listen's own connection
 }
 
 // Options tune Open.
@@ -135,7 +136,7 @@ func openPostgres(dsn string, opt Options) (*DB, error) {
 	sdb.SetMaxOpenConns(opt.MaxReaders * 2)
 	sdb.SetMaxIdleConns(opt.MaxReaders)
 	sdb.SetConnMaxLifetime(30 * time.Minute)
-	return &DB{W: g, R: g, Dialect: Postgres, writer: sdb, reader: sdb}, nil
+	return &DB{W: g, R: g, Dialect: Postgres, writer: sdb, reader: sdb, dsn: dsn}, nil
 }
 
 // Ping checks that the database answers.

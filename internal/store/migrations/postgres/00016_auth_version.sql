@@ -52,7 +52,23 @@ CREATE TRIGGER refresh_tokens_auth_delete AFTER DELETE ON refresh_tokens
 FOR EACH ROW WHEN (OLD.revoked_at IS NULL)
 EXECUTE FUNCTION upskill_refresh_tokens_auth_change();
 
+-- A publish, archive or import changes modules: every replica hears of it
+-- (store.DB.Listen) and reloads its catalog at once; its 30-second poll
+-- stays as the fallback.
+-- +goose StatementBegin
+CREATE FUNCTION upskill_catalog_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('upskill_catalog', '');
+    RETURN NULL;
+END $$;
+-- +goose StatementEnd
+
+CREATE TRIGGER modules_changed AFTER INSERT OR UPDATE OR DELETE ON modules
+FOR EACH STATEMENT EXECUTE FUNCTION upskill_catalog_changed();
+
 -- +goose Down
+DROP TRIGGER modules_changed ON modules;
+DROP FUNCTION upskill_catalog_changed();
 DROP TRIGGER refresh_tokens_auth_delete ON refresh_tokens;
 DROP TRIGGER refresh_tokens_auth_revoke ON refresh_tokens;
 DROP FUNCTION upskill_refresh_tokens_auth_change();
