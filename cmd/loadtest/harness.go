@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -650,7 +651,7 @@ func (h *harness) sqlite3CLI(ctx context.Context) (rows int, secs float64, err e
 	}
 	rows, err = countLines(bufio.NewReaderSize(stdout, 256<<10))
 	if werr := cmd.Wait(); werr != nil || err != nil {
-		return 0, 0, fmt.Errorf("sqlite3: %v %v %s", werr, err, stderr.String())
+		return 0, 0, fmt.Errorf("sqlite3: %w %s", errors.Join(werr, err), stderr.String())
 	}
 	return rows, time.Since(t).Seconds(), nil
 }

@@ -115,11 +115,8 @@ func rawSQLite(args []string) error {
 		seconds_spent INTEGER NOT NULL, completed_at DATETIME, updated_at DATETIME NOT NULL, PRIMARY KEY (user_id, module, lesson))`); err != nil {
 		return err
 	}
-	ins, err := w.Prepare(`INSERT INTO progress VALUES (?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer ins.Close()
+	// Statements are cached per connection, as the service's are.
+	const insert = `INSERT INTO progress VALUES (?, ?, ?, ?, ?, ?)`
 	rows := 0
 	deadline := time.Now().Add(*d)
 	start := time.Now()
@@ -129,7 +126,7 @@ func rawSQLite(args []string) error {
 			return err
 		}
 		now := time.Now().UTC()
-		if _, err := tx.Stmt(ins).Exec("user-"+strconv.Itoa(rows), "module", "lesson", 30, now, now); err != nil {
+		if _, err := tx.Exec(insert, "user-"+strconv.Itoa(rows), "module", "lesson", 30, now, now); err != nil {
 			_ = tx.Rollback()
 			return err
 		}

@@ -19,7 +19,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -249,5 +248,3 @@ func mustAbs(p string) string {
 	}
 	return a
 }
-
-var errStopped = errors.New("stopped")

@@ -81,7 +81,7 @@ func waitReady(ctx context.Context, p *proc, url string, limit time.Duration) er
 			return err
 		}
 		if p.exited() {
-			return fmt.Errorf("%s exited before it was ready: %v", p.name, p.err)
+			return fmt.Errorf("%s exited before it was ready: %w", p.name, p.err)
 		}
 		resp, err := client.Get(url)
 		if err == nil {
