@@ -158,7 +158,7 @@ func New(opt Options, deps Deps) (*Server, error) {
 			limits[r.Method+" "+ginPath(r.Path)] = r.MaxBody
 		}
 	}
-	e.Use(withRequestID(deps.Log), recovery(), accessLog(), s.metrics.middleware(),
+	e.Use(withRequestID(deps.Log), recovery(), accessLog(deps.Log), s.metrics.middleware(),
 		securityHeaders(strings.HasPrefix(opt.BaseURL, "https://")), cors(opt.CORSOrigins),
 		storableURL(), limitBody(opt.MaxBodyBytes, limits))
 	e.NoRoute(func(c *gin.Context) {

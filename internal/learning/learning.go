@@ -70,6 +70,8 @@ type Service struct {
 	// Events receives record.issued, record.revoked and attempt.submitted
 	// inside the transaction that causes them; nil drops them.
 	Events events.Sink
+	// verified remembers credentials whose signature was checked.
+	verified records.VerifyCache
 }
 
 // New returns the learning service over db.

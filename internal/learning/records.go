@@ -232,7 +232,7 @@ func (s *Service) Verify(ctx context.Context, id string) (Verification, error) {
 	if err != nil {
 		return Verification{}, err
 	}
-	c, err := records.VerifyAt(r.Credential, s.signer.Keys, s.signer.Issuer, s.now())
+	c, err := s.verified.VerifyAt(r.Credential, s.signer.Keys, s.signer.Issuer, s.now())
 	if err != nil || !sameFacts(c, r) {
 		// The key that signed it is no longer published, or the row was
 		// altered: the record cannot be vouched for, nor its facts shown.
@@ -264,7 +264,7 @@ func sameFacts(c *records.Claims, r *Record) bool {
 // valid:false with status invalid and no facts; it is not an error.
 func (s *Service) VerifyCredential(ctx context.Context, credential string) (Verification, error) {
 	now := s.now()
-	c, err := records.VerifyAt(strings.TrimSpace(credential), s.signer.Keys, s.signer.Issuer, now)
+	c, err := s.verified.VerifyAt(strings.TrimSpace(credential), s.signer.Keys, s.signer.Issuer, now)
 	if err != nil {
 		return Verification{Status: Invalid}, nil
 	}

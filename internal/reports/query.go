@@ -362,3 +362,11 @@ func (r *scanRow) row(now time.Time, mods map[string]assignments.ModuleInfo) (Ro
 	out.ProgressPercent = learning.ProgressPercent(int(r.lessonsCurrent), len(info.Lessons), info.HasQuiz, qz.passed)
 	return out, af != nil || st.Started
 }
+
+// CompletionsSQL returns the whole company's completions query, as the
+// CSV export runs it, and its bound values. The load harness hands it to
+// the sqlite3 shell to measure what the database alone takes.
+func (s *Service) CompletionsSQL() (string, []any) {
+	p, _ := s.buildPlan(Query{}, false)
+	return p.sql, p.args
+}
