@@ -163,6 +163,30 @@ func TestTrainerJourneyInBrowser(t *testing.T) {
 
 	p.run(chromedp.Click(`//button[normalize-space()="Publish"]`), chromedp.WaitVisible(`//h2[normalize-space()="Published revision 2"]`))
 
+	// A new module from a folder: its name becomes the slug.
+	folder := filepath.Join(t.TempDir(), "ai-pilots")
+	for name, text := range map[string]string{
+		"module.md":          "---\ntitle: Running an AI pilot\nsummary: Pick a small, measurable first use of AI.\ntopics: [pilots]\n---\n\nStart small.\n",
+		"lessons/01-pick.md": "# Pick the pilot\n\nOne team, one task, one measure.\n",
+		".DS_Store":          "clutter",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(folder, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(folder, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.run(chromedp.Navigate(s.url + "/trainer/modules/new"))
+	p.heading("New module")
+	p.run(chromedp.SetUploadFiles(`#folder`, []string{folder}))
+	p.run(chromedp.WaitVisible(`//p[contains(@class,"status-line")][starts-with(normalize-space(), "No problems")]`))
+	if slug := eval[string](p, `document.getElementById('slug').value`); slug != "ai-pilots" {
+		t.Errorf("the slug from the folder's name is %q", slug)
+	}
+	p.check("trainer-new")
+	p.run(chromedp.Click(`//button[normalize-space()="Publish"]`), chromedp.WaitVisible(`//h2[normalize-space()="Published revision 1"]`))
+
 	// A learner, in a browser of their own, sees revision 2.
 	l := page{t: t, ctx: journeyContext(t), axe: axe}
 	l.signIn(s.url, "learner0@example.com", "a long learner password")
@@ -172,6 +196,7 @@ func TestTrainerJourneyInBrowser(t *testing.T) {
 	if n := eval[int](l, `document.querySelectorAll('nav a[href^="/trainer"], nav a[href^="/admin"]').length`); n != 0 {
 		t.Errorf("a learner's navigation shows %d trainer or admin entries", n)
 	}
+	l.run(chromedp.Navigate(s.url+"/"), chromedp.WaitVisible(`//a[normalize-space()="Running an AI pilot"]`))
 	l.run(chromedp.Navigate(s.url + "/trainer/modules"))
 	l.heading("Not allowed")
 	l.check("not-allowed")
