@@ -66,6 +66,7 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodPost, Path: "/api/v1/content/preview", Access: roles(trainer, admin), MaxBody: maxContentBody, handle: s.previewContent},
 		{Method: http.MethodPost, Path: "/api/v1/modules/{slug}/archive", Access: roles(trainer, admin), handle: s.archiveModule},
 		{Method: http.MethodPost, Path: "/api/v1/modules/{slug}/unarchive", Access: roles(trainer, admin), handle: s.unarchiveModule},
+		{Method: http.MethodGet, Path: "/api/v1/modules/{slug}/files", Access: roles(trainer, admin), handle: s.moduleFiles},
 
 		// Learning: any role may learn.
 		{Method: http.MethodGet, Path: "/api/v1/me/enrollments", Access: signedIn, Query: paged(), handle: s.myEnrollments},

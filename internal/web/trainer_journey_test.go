@@ -133,6 +133,7 @@ func TestTrainerJourneyInBrowser(t *testing.T) {
 	p.heading("Modules")
 	p.run(chromedp.Click(`//a[starts-with(normalize-space(), "New revision")]`))
 	p.heading("New revision of fair-ai")
+	p.run(chromedp.WaitVisible(`//p[normalize-space()="Started from the files of revision 1. Change them here or upload new ones."]`))
 	p.run(chromedp.SetUploadFiles(`#zip`, []string{zipOf(t, "fair-ai", revised)}))
 	p.run(chromedp.WaitVisible(`//li[contains(@class,"problem")]/button[starts-with(normalize-space(), "quiz.md, line")]`))
 	where, err := chromedp.Run(p.ctx, chromedp.Text(`li.problem`))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byFile, fromEntries, ignored, lineOffset, pathProblem, relativize, scaffold, uploadBody } from './modulefiles';
+import { byFile, fromEntries, fromUpload, ignored, lineOffset, pathProblem, relativize, scaffold, uploadBody } from './modulefiles';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -52,5 +52,13 @@ describe('module files', () => {
     expect(g.get('quiz.md')!.length).toBe(2);
     expect(lineOffset('a\nbb\nccc', 3)).toBe(5);
     expect(lineOffset('a', 7)).toBe(1);
+  });
+
+  it('reads the files the API sends back, and sends them again unchanged', () => {
+    const sent = { 'quiz.md': '## Q', 'module.md': '---', 'assets/p.png': 'base64:iVBORw==' };
+    const files = fromUpload(sent);
+    expect(files.map((f) => f.path)).toEqual(['module.md', 'quiz.md', 'assets/p.png']);
+    expect(files[2].base64).toBe('iVBORw==');
+    expect(uploadBody('m', files).files).toEqual(sent);
   });
 });

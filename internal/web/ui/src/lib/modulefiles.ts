@@ -122,3 +122,14 @@ export function lineOffset(text: string, line: number): number {
   }
   return at;
 }
+
+/** Files as the API sends them (GET /modules/{slug}/files) for the editor. */
+export function fromUpload(files: Record<string, string>): ModuleFile[] {
+  return sortFiles(
+    Object.entries(files).map(([path, v]) =>
+      v.startsWith('base64:')
+        ? { path, text: '', base64: v.slice(7), size: Math.floor(((v.length - 7) * 3) / 4) }
+        : { path, text: v, base64: null, size: v.length },
+    ),
+  );
+}
