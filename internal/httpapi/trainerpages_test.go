@@ -103,34 +103,36 @@ func TestFeedbackCommentsPage(t *testing.T) {
 // An author reads a module's files back in the shape publish takes:
 // publishing them unchanged keeps the revision; images come as base64.
 func TestModuleFilesRoundTrip(t *testing.T) {
-	e := newTestEnv(t)
-	trainer, _ := e.as(identity.RoleTrainer)
-	learner, _ := e.as(identity.RoleLearner)
-	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-	body := course("Fair AI")
-	files := body["files"].(map[string]string)
-	files["assets/dot.png"] = "base64:" + base64.StdEncoding.EncodeToString(png)
-	files["lessons/01-intro.md"] += "\n![A dot](../assets/dot.png)\n"
-	trainer.Put("/api/v1/modules/fair-ai", body).Want(t, http.StatusCreated)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newTestEnvOn(t, db)
+		trainer, _ := e.as(identity.RoleTrainer)
+		learner, _ := e.as(identity.RoleLearner)
+		png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+		body := course("Fair AI")
+		files := body["files"].(map[string]string)
+		files["assets/dot.png"] = "base64:" + base64.StdEncoding.EncodeToString(png)
+		files["lessons/01-intro.md"] += "\n![A dot](../assets/dot.png)\n"
+		trainer.Put("/api/v1/modules/fair-ai", body).Want(t, http.StatusCreated)
 
-	var got struct {
-		Slug     string            `json:"slug"`
-		Revision int               `json:"revision"`
-		Files    map[string]string `json:"files"`
-	}
-	trainer.Get("/api/v1/modules/fair-ai/files").Want(t, http.StatusOK).Decode(t, &got)
-	if got.Slug != "fair-ai" || got.Revision != 1 || len(got.Files) != len(files) {
-		t.Fatalf("files = %+v", got)
-	}
-	for p, want := range files {
-		if got.Files[p] != want {
-			t.Errorf("%s = %q, want %q", p, got.Files[p], want)
+		var got struct {
+			Slug     string            `json:"slug"`
+			Revision int               `json:"revision"`
+			Files    map[string]string `json:"files"`
 		}
-	}
-	again := trainer.Put("/api/v1/modules/fair-ai", map[string]any{"files": got.Files}).Want(t, http.StatusOK).Map(t)
-	if again["revision"] != 1.0 || again["created"] != false {
-		t.Errorf("publishing the files unchanged answered %v", again)
-	}
-	learner.Get("/api/v1/modules/fair-ai/files").Want(t, http.StatusForbidden)
-	trainer.Get("/api/v1/modules/no-such/files").Want(t, http.StatusNotFound)
+		trainer.Get("/api/v1/modules/fair-ai/files").Want(t, http.StatusOK).Decode(t, &got)
+		if got.Slug != "fair-ai" || got.Revision != 1 || len(got.Files) != len(files) {
+			t.Fatalf("files = %+v", got)
+		}
+		for p, want := range files {
+			if got.Files[p] != want {
+				t.Errorf("%s = %q, want %q", p, got.Files[p], want)
+			}
+		}
+		again := trainer.Put("/api/v1/modules/fair-ai", map[string]any{"files": got.Files}).Want(t, http.StatusOK).Map(t)
+		if again["revision"] != 1.0 || again["created"] != false {
+			t.Errorf("publishing the files unchanged answered %v", again)
+		}
+		learner.Get("/api/v1/modules/fair-ai/files").Want(t, http.StatusForbidden)
+		trainer.Get("/api/v1/modules/no-such/files").Want(t, http.StatusNotFound)
+	})
 }
