@@ -33,6 +33,9 @@ export class Api {
   put<T>(path: string, body: unknown, opts: RequestOptions = {}): Promise<T> {
     return this.json<T>('PUT', path, { ...opts, body });
   }
+  patch<T>(path: string, body: unknown, opts: RequestOptions = {}): Promise<T> {
+    return this.json<T>('PATCH', path, { ...opts, body });
+  }
   delete(path: string, opts: RequestOptions = {}): Promise<void> {
     return this.json<void>('DELETE', path, opts);
   }

@@ -19,6 +19,15 @@ const routes: [string, string][] = [
   ['accept', '/accept-invite'],
   ['reset', '/reset-password'],
   ['settings', '/settings'],
+  // Trainer and admin pages (loaded on demand: see staff/StaffRoute.svelte)
+  ['trainer-modules', '/trainer/modules'],
+  ['trainer-new', '/trainer/modules/new'],
+  ['trainer-edit', '/trainer/modules/:slug/edit'],
+  ['trainer-feedback', '/trainer/modules/:slug/feedback'],
+  ['admin-audit', '/admin/audit'],
+  ['admin-deliveries', '/admin/deliveries'],
+  ['admin-users', '/admin/users'],
+  ['admin-user', '/admin/users/:id'],
 ];
 
 /** The route for a URL path and query; name "notfound" when none fits. */
