@@ -16,6 +16,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -77,26 +79,52 @@ func (s Subject) Scrub(text string) string {
 }
 
 // replaceFold replaces old in s without regard to case (emails are stored
-// lower-case, but a typed one in an audit entry may not be).
+// lower-case, but a typed one in an audit entry may not be), where it
+// stands as a whole: not inside a longer word or number, so erasing "Al"
+// leaves "journal" alone.
 func replaceFold(s, old, repl string) string {
 	if old == "" {
 		return s
 	}
 	lower, lowOld := strings.ToLower(s), strings.ToLower(old)
 	if len(lower) != len(s) || len(lowOld) != len(old) {
-		return strings.ReplaceAll(s, old, repl) // case folding changed lengths
+		// Case folding changed byte lengths: match the exact spelling.
+		lower, lowOld = s, old
 	}
 	var b strings.Builder
+	from := 0
 	for {
-		i := strings.Index(lower, lowOld)
+		i := strings.Index(lower[from:], lowOld)
 		if i < 0 {
-			b.WriteString(s)
+			b.WriteString(s[from:])
 			return b.String()
 		}
-		b.WriteString(s[:i])
-		b.WriteString(repl)
-		s, lower = s[i+len(old):], lower[i+len(old):]
+		i += from
+		end := i + len(old)
+		if wordRune(lastRune(s[:i])) || wordRune(firstRune(s[end:])) {
+			b.WriteString(s[from:end])
+		} else {
+			b.WriteString(s[from:i])
+			b.WriteString(repl)
+		}
+		from = end
 	}
+}
+
+func lastRune(s string) rune {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r
+}
+
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
+}
+
+// wordRune: a letter or digit continues a word (utf8.RuneError, from an
+// empty string, does not).
+func wordRune(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
 }
 
 // Table is one kind's rows for one person: Columns in order, each row one

@@ -23,8 +23,9 @@ type Retention struct {
 	// Comments: a feedback comment is removed this long after it was last
 	// written (the rating stays).
 	Comments time.Duration
-	// AuditDetails: an audit entry's details and client address are removed
-	// this long after it was written (who, what, when and target stay).
+	// AuditDetails: an audit entry's details and client address (and a
+	// failed sign-in's target, the email typed) are removed this long after
+	// it was written; who, what, when and other targets stay.
 	AuditDetails time.Duration
 }
 
@@ -93,7 +94,7 @@ func (s *Service) plan(ctx context.Context, db *gorm.DB, now time.Time) ([]Due, 
 			At time.Time
 		}
 		if err := db.Table("audit_events").Select("id, at").
-			Where("(details <> '{}' OR client_ip <> '') AND at < ?", now.Add(-d)).
+			Where("(details <> '{}' OR client_ip <> '' OR (action = ? AND target <> '')) AND at < ?", audit.LoginFailed, now.Add(-d)).
 			Order("id").Scan(&rows).Error; err != nil {
 			return nil, err
 		}
@@ -139,7 +140,9 @@ func (s *Service) ApplyRetention(ctx context.Context, now time.Time) ([]Due, err
 			for i, k := range batch {
 				ids[i], _ = strconv.ParseInt(k, 10, 64)
 			}
-			if err := db.Exec("UPDATE audit_events SET details = '{}', client_ip = '' WHERE id IN ?", ids).Error; err != nil {
+			// A failed sign-in's target is the email typed, someone's or not.
+			if err := db.Exec("UPDATE audit_events SET details = '{}', client_ip = '', target = CASE WHEN action = ? THEN '' ELSE target END WHERE id IN ?",
+				audit.LoginFailed, ids).Error; err != nil {
 				return err
 			}
 		}

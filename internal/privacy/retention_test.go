@@ -48,6 +48,9 @@ func TestRetentionDryRunEqualsApply(t *testing.T) {
 				uid, fmt.Sprintf("mod-%02d", m), at, at)
 			exec(`INSERT INTO audit_events (at, actor_id, action, target, details, request_id, client_ip) VALUES (?, ?, 'x.y', 't', '{"k":"v"}', '', '192.0.2.1')`,
 				at, uid)
+			// A failed sign-in whose details were already empty: its target,
+			// the email typed, is what retention removes.
+			exec(`INSERT INTO audit_events (at, action, target, details, request_id, client_ip) VALUES (?, 'auth.login_failed', 'typo@example.com', '{}', '', '')`, at)
 		}
 		clk.Set(start.AddDate(2, 0, 0)) // 2028-01-01
 		dry, err := svc.RetentionPlan(ctx, clk.Now())
@@ -60,7 +63,7 @@ func TestRetentionDryRunEqualsApply(t *testing.T) {
 		}
 		// Answers before 2027-01-01 (12 months), comments before 2027-07-05
 		// (18 months), audit details before 2027-10-03 (21 months).
-		if count[privacy.RetainAnswers] != 12 || count[privacy.RetainComments] != 19 || count[privacy.RetainAuditDetails] != 22 {
+		if count[privacy.RetainAnswers] != 12 || count[privacy.RetainComments] != 19 || count[privacy.RetainAuditDetails] != 44 {
 			t.Errorf("dry run counts %v", count)
 		}
 		applied, err := svc.ApplyRetention(ctx, clk.Now())
@@ -80,7 +83,11 @@ func TestRetentionDryRunEqualsApply(t *testing.T) {
 		if gone != 12 {
 			t.Errorf("%d of the 12 oldest attempts lost their answers", gone)
 		}
-		var comments, audits, runs int64
+		var comments, audits, runs, typed int64
+		db.R.Table("audit_events").Where("action = 'auth.login_failed' AND target <> ''").Count(&typed)
+		if typed != 2 {
+			t.Errorf("%d failed sign-ins keep the email typed, want 2", typed)
+		}
 		db.R.Table("feedback").Where("comment <> ''").Count(&comments)
 		db.R.Table("audit_events").Where("action = 'x.y' AND details <> '{}'").Count(&audits)
 		db.R.Table("audit_events").Where("action = ?", privacy.ActionRetained).Count(&runs)
