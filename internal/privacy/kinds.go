@@ -23,7 +23,8 @@ func (s *Service) builtinKinds() []Kind {
 			Name: "profile", Tables: []string{"users"},
 			Export: func(ctx context.Context, db *gorm.DB, sub Subject) (Table, error) {
 				return queryTable(ctx, db, nil, `SELECT id, email, name, department, employee_id, manager_id, roles,
-  password_hash IS NOT NULL AS has_password, disabled, created_at, updated_at FROM users WHERE id = ?`, sub.UserID)
+  password_hash IS NOT NULL AS has_password, disabled, external_id, scim_user_name, created_at, updated_at
+  FROM users WHERE id = ?`, sub.UserID)
 			},
 			Erase: func(ctx context.Context, tx *gorm.DB, sub Subject) error {
 				// Not disabled: a disabled person leaves the reports, and
@@ -31,7 +32,7 @@ func (s *Service) builtinKinds() []Kind {
 				// an email or roles beyond learner, nobody can sign in as them.
 				now := s.clock()
 				return tx.WithContext(ctx).Exec(`UPDATE users SET name = ?, email = ?, employee_id = NULL, password_hash = NULL,
-  roles = ?, erased_at = ?, updated_at = ? WHERE id = ?`, sub.Pseudonym, sub.PseudoEmail, "learner", now, now, sub.UserID).Error
+  external_id = NULL, scim_user_name = NULL, roles = ?, erased_at = ?, updated_at = ? WHERE id = ?`, sub.Pseudonym, sub.PseudoEmail, "learner", now, now, sub.UserID).Error
 			},
 		},
 		{

@@ -243,3 +243,16 @@ func normalise(v any, isJSON bool) any {
 	}
 	return v
 }
+
+// QueryTable reads a kind's rows for an export: sql's columns in order,
+// jsonCols decoded as structured values. For kinds registered from other
+// packages.
+func QueryTable(ctx context.Context, db *gorm.DB, jsonCols []string, sql string, args ...any) (Table, error) {
+	return queryTable(ctx, db, jsonCols, sql, args...)
+}
+
+// DeleteRows is an Erase that deletes the person's rows of table, where
+// holds one placeholder for the user id.
+func DeleteRows(table, where string) func(context.Context, *gorm.DB, Subject) error {
+	return deleteWhere(table, where)
+}
