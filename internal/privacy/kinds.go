@@ -318,10 +318,12 @@ func scrubValue(v any, sub Subject) any {
 // recordRow is what re-signing needs of a record.
 type recordRow struct {
 	ID          string
-	Module      string
+	Kind        string
+	Path        *string // a path record's path; its module fields are null
+	Module      *string
 	ModuleTitle string
-	Revision    int
-	ContentHash string
+	Revision    *int
+	ContentHash *string
 	Score       *int
 	IssuedAt    time.Time
 	ExpiresAt   *time.Time
@@ -339,9 +341,14 @@ func (s *Service) resignRecords(ctx context.Context, tx *gorm.DB, sub Subject) e
 	}
 	now := s.clock()
 	for _, r := range recs {
-		claims := records.Claims{Module: r.Module, ModuleTitle: r.ModuleTitle, Revision: r.Revision,
-			ContentHash: r.ContentHash, Score: r.Score, HolderName: sub.Pseudonym,
+		// The same claims as at issue, but the holder: a module record's
+		// module facts, or a path record's kind and path.
+		claims := records.Claims{Module: deref(r.Module), ModuleTitle: r.ModuleTitle, Revision: derefInt(r.Revision),
+			ContentHash: deref(r.ContentHash), Score: r.Score, HolderName: sub.Pseudonym,
 			RegisteredClaims: jwt.RegisteredClaims{Subject: sub.UserID, ID: r.ID, IssuedAt: jwt.NewNumericDate(r.IssuedAt.UTC())}}
+		if r.Path != nil {
+			claims.Kind, claims.Path = r.Kind, *r.Path
+		}
 		if r.ExpiresAt != nil {
 			claims.ExpiresAt = jwt.NewNumericDate(r.ExpiresAt.UTC())
 		}
@@ -364,4 +371,18 @@ func (s *Service) resignRecords(ctx context.Context, tx *gorm.DB, sub Subject) e
 func CredentialHash(credential string) string {
 	sum := sha256.Sum256([]byte(credential))
 	return hex.EncodeToString(sum[:])
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func derefInt(n *int) int {
+	if n == nil {
+		return 0
+	}
+	return *n
 }
