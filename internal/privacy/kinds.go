@@ -77,7 +77,7 @@ func (s *Service) builtinKinds() []Kind {
 		{
 			Name: "records", Tables: []string{"records", "superseded_credentials"},
 			Export: func(ctx context.Context, db *gorm.DB, sub Subject) (Table, error) {
-				return queryTable(ctx, db, nil, `SELECT id, module, module_title, revision, content_hash, holder_name, score,
+				return queryTable(ctx, db, nil, `SELECT id, kind, path, module, module_title, revision, content_hash, holder_name, score,
   issued_at, expires_at, revoked_at, revoke_reason, credential FROM records WHERE user_id = ? ORDER BY issued_at, id`, sub.UserID)
 			},
 			Erase: s.resignRecords,
@@ -347,7 +347,10 @@ func (s *Service) resignRecords(ctx context.Context, tx *gorm.DB, sub Subject) e
 			ContentHash: deref(r.ContentHash), Score: r.Score, HolderName: sub.Pseudonym,
 			RegisteredClaims: jwt.RegisteredClaims{Subject: sub.UserID, ID: r.ID, IssuedAt: jwt.NewNumericDate(r.IssuedAt.UTC())}}
 		if r.Path != nil {
+			// A path record names its path; its module column holds the
+			// path's slug for the listings, never a module claim.
 			claims.Kind, claims.Path = r.Kind, *r.Path
+			claims.Module, claims.Revision, claims.ContentHash = "", 0, ""
 		}
 		if r.ExpiresAt != nil {
 			claims.ExpiresAt = jwt.NewNumericDate(r.ExpiresAt.UTC())
