@@ -443,6 +443,13 @@ func (s *Service) UpdateGroup(ctx context.Context, actor Principal, id string, c
 			if err := checkText("displayName", name, true, 200); err != nil {
 				return fieldErr("displayName", err)
 			}
+			var n int64
+			if err := tx.Model(&Group{}).Where("display_name = ? AND id <> ?", name, id).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return fault.Typed(fault.Conflict, "uniqueness", "a group named %s already exists", name)
+			}
 			upd["display_name"] = name
 		}
 		if c.ExternalID != nil {
