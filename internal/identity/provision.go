@@ -501,12 +501,3 @@ func (s *Service) DeleteGroup(ctx context.Context, actor Principal, id string) e
 		return audit.Record(ctx, tx, actor.UserID, ActionGroupDeleted, id, nil)
 	}), "could not delete the group")
 }
-
-// GroupsOf returns the groups a person belongs to, by name.
-func (s *Service) GroupsOf(ctx context.Context, userID string) ([]Group, error) {
-	var out []Group
-	err := s.db.R.WithContext(ctx).Model(&Group{}).
-		Where("id IN (SELECT group_id FROM scim_group_members WHERE user_id = ?)", userID).
-		Order("display_name").Find(&out).Error
-	return out, fault.Ensure(err, "could not load the groups")
-}
