@@ -279,7 +279,7 @@ var settings = []setting{
 		c.OIDCClientSecretFile = v
 		return nil
 	}},
-	{"oidc-name", "UPSKILL_OIDC_NAME", "Single sign-on", "label of the sign-in button", nonEmpty(func(c *Config, v string) { c.OIDCName = v })},
+	{"oidc-name", "UPSKILL_OIDC_NAME", "your company account", "the provider's name on the sign-in button (\"Sign in with <name>\")", nonEmpty(func(c *Config, v string) { c.OIDCName = v })},
 	{"oidc-department-claim", "UPSKILL_OIDC_DEPARTMENT_CLAIM", "", "ID token claim holding the department of a person created at first sign-in", func(c *Config, v string) error {
 		c.OIDCDepartmentClaim = v
 		return nil

@@ -142,6 +142,8 @@ func toScimError(err error) scimerrors.ScimError {
 	switch {
 	case e.Type == "uniqueness" || (status == http.StatusConflict && len(e.Fields) > 0):
 		se.ScimType = scimerrors.ScimTypeUniqueness
+	case e.Type == "mutability":
+		se.Status, se.ScimType = http.StatusBadRequest, scimerrors.ScimTypeMutability
 	case status == http.StatusUnprocessableEntity:
 		se.Status, se.ScimType = http.StatusBadRequest, scimerrors.ScimTypeInvalidValue
 	}

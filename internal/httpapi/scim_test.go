@@ -272,6 +272,34 @@ func TestSCIMTokens(t *testing.T) {
 	sc.Get("/scim/v2/Schemas").Want(t, http.StatusUnauthorized)
 }
 
+// The provider cannot take over or lock out admins: no change of an
+// admin's email, no disabling or deleting the break-glass admin.
+func TestSCIMProtectsAdmins(t *testing.T) {
+	e := newTestEnv(t)
+	glass := e.user(identity.RoleAdmin)
+	other := e.user(identity.RoleAdmin)
+	e.ids.Passwords = identity.PasswordPolicy{Off: true, BreakGlass: glass.Email}
+	sc, _, _ := scimClient(t, e)
+	patch := func(id string, op map[string]any) *apitest.Response {
+		return sc.Do(http.MethodPatch, "/scim/v2/Users/"+id, map[string]any{
+			"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"}, "Operations": []any{op}},
+			apitest.Header("Content-Type", "application/scim+json"))
+	}
+	res := patch(other.ID, map[string]any{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "attacker@example.net"})
+	if res.Status != http.StatusBadRequest || res.Map(t)["scimType"] != "mutability" {
+		t.Fatalf("admin email change = %d %s", res.Status, res.Body)
+	}
+	patch(other.ID, map[string]any{"op": "replace", "path": "name.familyName", "value": "Renamed"}).Want(t, http.StatusOK)
+	patch(glass.ID, map[string]any{"op": "replace", "value": map[string]any{"active": false}}).Want(t, http.StatusBadRequest)
+	sc.Delete("/scim/v2/Users/"+glass.ID).Want(t, http.StatusBadRequest)
+	if u := userRow(t, e.db, glass.ID); u.Disabled || u.ScimDeletedAt != nil {
+		t.Fatalf("break-glass admin = %+v", u)
+	}
+	if u := userRow(t, e.db, other.ID); u.Email != other.Email {
+		t.Fatalf("admin email = %s", u.Email)
+	}
+}
+
 // While SCIM provisions people, a first sign-in takes no department from
 // the claim: the department is SCIM's.
 func TestOIDCDepartmentClaimIgnoredUnderSCIM(t *testing.T) {

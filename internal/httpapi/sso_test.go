@@ -356,6 +356,10 @@ func TestOIDCRefusals(t *testing.T) {
 			defer r.op.FastForward(2 * time.Hour)
 			refused(t, b.get(cb), http.StatusUnauthorized, "expired ID token", "expired")
 		})
+		t.Run("malformed email", func(t *testing.T) {
+			refused(t, r.browser().signIn(&opUser{sub: "noat", email: "not-an-address", verified: yes()}, "/"),
+				http.StatusUnauthorized, "email without @", "valid profile")
+		})
 		t.Run("open redirect", func(t *testing.T) {
 			b := r.browser()
 			for _, target := range []string{"//evil.example/x", "https://evil.example/", "/\\evil.example", "evil.example", "javascript:alert(1)"} {

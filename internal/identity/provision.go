@@ -171,6 +171,9 @@ func (s *Service) provisionLocked(ctx context.Context, tx *gorm.DB, actor Princi
 	if err != nil {
 		return User{}, err
 	}
+	if err := s.mayProvision(before, email, !p.Active); err != nil {
+		return User{}, err
+	}
 	u := before
 	u.Email, u.Name, u.Department = email, name, strings.TrimSpace(p.Department)
 	u.EmployeeID, u.ExternalID, u.ManagerID = optional(p.EmployeeID), optional(p.ExternalID), optional(p.ManagerID)
@@ -201,6 +204,19 @@ func (s *Service) provisionLocked(ctx context.Context, tx *gorm.DB, actor Princi
 	return u, s.auditUpdate(ctx, tx, actor, before, u, false)
 }
 
+// mayProvision keeps the identity provider from taking over or locking
+// out an admin: it may not change an admin's email (a password reset would
+// go to the new address), nor disable or delete the break-glass admin.
+func (s *Service) mayProvision(u User, email string, disable bool) error {
+	if u.Roles.Has(RoleAdmin) && email != u.Email {
+		return fault.Typed(fault.Conflict, "mutability", "an admin's email is not changed by provisioning; an admin changes it in upskill")
+	}
+	if disable && s.Passwords.BreakGlass != "" && u.Email == s.Passwords.BreakGlass && u.Roles.Has(RoleAdmin) {
+		return fault.Typed(fault.Conflict, "mutability", "the break-glass admin is not disabled by provisioning: it is the way in when single sign-on fails")
+	}
+	return nil
+}
+
 // ProvisionDelete is a SCIM DELETE: the person is disabled, their sessions
 // end, and SCIM no longer sees them; their records and history stay.
 func (s *Service) ProvisionDelete(ctx context.Context, actor Principal, id string) error {
@@ -211,6 +227,9 @@ func (s *Service) ProvisionDelete(ctx context.Context, actor Principal, id strin
 			return fault.New(fault.NotFound, "no user %q", id)
 		}
 		if err != nil {
+			return err
+		}
+		if err := s.mayProvision(u, u.Email, true); err != nil {
 			return err
 		}
 		now := s.now()
@@ -424,6 +443,13 @@ func (s *Service) UpdateGroup(ctx context.Context, actor Principal, id string, c
 			if err := checkText("displayName", name, true, 200); err != nil {
 				return fieldErr("displayName", err)
 			}
+			var n int64
+			if err := tx.Model(&Group{}).Where("display_name = ? AND id <> ?", name, id).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return fault.Typed(fault.Conflict, "uniqueness", "a group named %s already exists", name)
+			}
 			upd["display_name"] = name
 		}
 		if c.ExternalID != nil {
@@ -474,13 +500,4 @@ func (s *Service) DeleteGroup(ctx context.Context, actor Principal, id string) e
 		}
 		return audit.Record(ctx, tx, actor.UserID, ActionGroupDeleted, id, nil)
 	}), "could not delete the group")
-}
-
-// GroupsOf returns the groups a person belongs to, by name.
-func (s *Service) GroupsOf(ctx context.Context, userID string) ([]Group, error) {
-	var out []Group
-	err := s.db.R.WithContext(ctx).Model(&Group{}).
-		Where("id IN (SELECT group_id FROM scim_group_members WHERE user_id = ?)", userID).
-		Order("display_name").Find(&out).Error
-	return out, fault.Ensure(err, "could not load the groups")
 }

@@ -193,7 +193,7 @@ func (s *Service) linkExternal(ctx context.Context, tx *gorm.DB, id ExternalIden
 func (s *Service) createExternal(ctx context.Context, tx *gorm.DB, id ExternalIdentity, email string) (User, error) {
 	name := strings.TrimSpace(id.Name)
 	if name == "" {
-		name = email[:strings.IndexByte(email, '@')]
+		name, _, _ = strings.Cut(email, "@")
 	}
 	dept := strings.TrimSpace(id.Department)
 	provisioned, err := s.ScimActive(tx)
