@@ -101,9 +101,25 @@ func TestLearningPathsAPI(t *testing.T) {
 		hrC.Post("/api/v1/assignments", map[string]any{"path": "ai-starter", "module": "prompting", "user_ids": []string{me.ID},
 			"due_at": rfc(e.clock.Now().AddDate(0, 0, 14))}).Want(t, http.StatusUnprocessableEntity)
 
+		// A standing rule for a path: newcomers to the department get every
+		// module of it, tagged with the path.
+		hrC.Post("/api/v1/assignments", map[string]any{"path": "ai-starter", "departments": []string{"Design"},
+			"include_new_members": true, "due_in_days": 30}).Want(t, http.StatusCreated)
+		newcomer := e.userIn("Design")
+		var rules struct{ Items []map[string]any }
+		hrC.Get("/api/v1/assignment-rules?department=Design").Want(t, http.StatusOK).Decode(t, &rules)
+		if len(rules.Items) != 2 || rules.Items[0]["path"] != "ai-starter" || rules.Items[1]["path"] != "ai-starter" {
+			t.Errorf("rules: %v", rules.Items)
+		}
+		var mine struct{ Items []map[string]any }
+		e.c.As(e.token(newcomer)).Get("/api/v1/me/assignments").Want(t, http.StatusOK).Decode(t, &mine)
+		if len(mine.Items) != 2 {
+			t.Errorf("the newcomer's assignments: %v", mine.Items)
+		}
+
 		var report struct{ Items []map[string]any }
 		hrC.Get("/api/v1/reports/completions?format=json").Want(t, http.StatusOK).Decode(t, &report)
-		if len(report.Items) != 2 || report.Items[0]["path"] != "ai-starter" || report.Items[1]["path"] != "ai-starter" {
+		if len(report.Items) != 4 || report.Items[0]["path"] != "ai-starter" || report.Items[3]["path"] != "ai-starter" {
 			t.Errorf("completions rows: %v", report.Items)
 		}
 		csv := string(hrC.Get("/api/v1/reports/completions?format=csv").Want(t, http.StatusOK).Body)
@@ -137,7 +153,7 @@ func TestLearningPathsAPI(t *testing.T) {
 			Groups []map[string]any `json:"groups"`
 		}
 		hrC.Get("/api/v1/reports/summary?group_by=path").Want(t, http.StatusOK).Decode(t, &sum)
-		if len(sum.Groups) != 1 || sum.Groups[0]["key"] != "ai-starter" || sum.Groups[0]["assigned"] != float64(2) {
+		if len(sum.Groups) != 1 || sum.Groups[0]["key"] != "ai-starter" || sum.Groups[0]["assigned"] != float64(4) {
 			t.Errorf("summary by path: %v", sum.Groups)
 		}
 		completeShort(t, learner, "prompting")
