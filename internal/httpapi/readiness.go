@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"mime"
 	"net/http"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/upskill/upskill/internal/assignments"
+	"github.com/upskill/upskill/internal/audit"
 	"github.com/upskill/upskill/internal/catalog"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/learning"
@@ -144,6 +146,11 @@ func (s *Server) readinessReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if err := s.auditReport(c, "readiness", map[string]any{"report": "readiness", "pulse": r.Pulse,
+		"group_by": r.GroupBy, "format": string(f), "groups": len(r.Groups)}); err != nil {
+		fail(c, err)
+		return
+	}
 	if f == reports.JSON {
 		out := readinessJSON{Pulse: r.Pulse, Title: r.Title, Revision: r.Revision, GroupBy: r.GroupBy,
 			MinRespondents: readiness.MinRespondents, Total: toReadinessGroupJSON(r.Total),
@@ -226,6 +233,11 @@ func (s *Server) adoptionReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if err := s.auditReport(c, "adoption", map[string]any{"report": "adoption", "from": a.From.Format(time.DateOnly),
+		"to": a.To.Format(time.DateOnly), "format": string(f), "rows": len(a.Rows)}); err != nil {
+		fail(c, err)
+		return
+	}
 	rows := make([]adoptionRowJSON, len(a.Rows))
 	for i, r := range a.Rows {
 		rows[i] = adoptionRowJSON{Department: r.Department, Week: r.Week.Format(time.DateOnly), Completions: r.Completions,
@@ -244,6 +256,12 @@ func (s *Server) adoptionReport(c *gin.Context) {
 			r.RespondentsBefore, r.RespondentsAfter, r.AverageFeedback, r.FeedbackCount, r.Overdue}
 	}
 	sendTable(c, f, "adoption-"+a.From.Format(time.DateOnly), "Adoption", AdoptionColumns, table)
+}
+
+// auditReport records who read an aggregate report, with its parameters.
+func (s *Server) auditReport(c *gin.Context, target string, details map[string]any) error {
+	return fault.Ensure(audit.Record(context.WithoutCancel(c.Request.Context()), s.DB.W, principal(c).UserID,
+		audit.ReportExported, target, details), "could not audit the %s report", target)
 }
 
 // Paths

@@ -430,6 +430,11 @@ func TestReadinessReportSeeded(t *testing.T) {
 		hrC.Get("/api/v1/reports/readiness?pulse=ready&group_by=module").Want(t, http.StatusUnprocessableEntity).WantField(t, "group_by")
 		hrC.Get("/api/v1/reports/readiness?pulse=ready&format=pdf").Want(t, http.StatusBadRequest)
 		hrC.Get("/api/v1/reports/readiness?pulse=ready&who=me").Want(t, http.StatusBadRequest)
+		var audited int64
+		e.db.R.Table("audit_events").Where("action = ? AND target = ?", "report.exported", "readiness").Count(&audited)
+		if audited != 3 {
+			t.Errorf("%d readiness reports audited, want 3", audited)
+		}
 		learner, _ := e.as(identity.RoleLearner)
 		learner.Get("/api/v1/reports/readiness?pulse=ready").Want(t, http.StatusForbidden)
 		learner.Get("/api/v1/reports/adoption").Want(t, http.StatusForbidden)
