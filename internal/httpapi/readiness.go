@@ -12,6 +12,7 @@ import (
 	"github.com/upskill/upskill/internal/assignments"
 	"github.com/upskill/upskill/internal/audit"
 	"github.com/upskill/upskill/internal/catalog"
+	"github.com/upskill/upskill/internal/content"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/learning"
 	"github.com/upskill/upskill/internal/readiness"
@@ -397,4 +398,41 @@ func (s *Server) myTeam(c *gin.Context) {
 func toTeamAssignmentJSON(v assignments.View) teamAssignmentJSON {
 	return teamAssignmentJSON{Module: v.Module, ModuleTitle: v.ModuleTitle, Path: v.Path, DueAt: v.DueAt,
 		AssignedAt: v.AssignedAt, Status: v.Status, Overdue: v.Overdue}
+}
+
+// publishDoc publishes a learning path (PUT /paths/{slug}, file path.md)
+// or a pulse (PUT /pulses/{slug}, file pulse.md), as the content import
+// does: 201 for a new revision, 200 when unchanged, 422 with problems.
+func (s *Server) publishDoc(kind string) gin.HandlerFunc {
+	file := kind + ".md"
+	return func(c *gin.Context) {
+		var in contentUpload
+		if err := decodeJSON(c, &in); err != nil {
+			fail(c, err)
+			return
+		}
+		slug := c.Param("slug")
+		src, ok := in.Files[file]
+		switch {
+		case in.Slug != "" && in.Slug != slug:
+			fail(c, fault.BadField("slug must equal the URL's", "slug", "must equal the URL's slug"))
+			return
+		case !ok || len(in.Files) != 1:
+			fail(c, fault.InvalidFields("send exactly one file, "+file,
+				fault.FieldError{Field: "files", Message: "exactly one file, named " + file}))
+			return
+		}
+		res, err := s.Catalog.PublishDoc(c.Request.Context(), kind, slug, []byte(src), principal(c).UserID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		status := http.StatusOK
+		if res.Created {
+			status = http.StatusCreated
+			c.Header("Location", "/api/v1/"+kind+"s/"+slug)
+		}
+		c.JSON(status, publishJSON{Slug: slug, Revision: res.Revision, ContentHash: res.Hash, Created: res.Created,
+			Warnings: []content.Problem{}})
+	}
 }

@@ -685,3 +685,38 @@ func TestAdoptionReportAPI(t *testing.T) {
 		hrC.Get("/api/v1/reports/adoption").Want(t, http.StatusOK).Decode(t, &raw)
 	})
 }
+
+// Trainers publish paths and pulses through the API as the import does:
+// new revision, unchanged, problems with file and line; one namespace.
+func TestPublishPathsAndPulsesAPI(t *testing.T) {
+	e := newTestEnv(t)
+	publishShort(t, e, "basics")
+	trainer, _ := e.as(identity.RoleTrainer)
+	learner, _ := e.as(identity.RoleLearner)
+	body := func(file, src string) map[string]any { return map[string]any{"files": map[string]string{file: src}} }
+	path := "---\ntitle: Starter\nsummary: S.\nmodules: [basics]\n---\n"
+	learner.Put("/api/v1/paths/starter", body("path.md", path)).Want(t, http.StatusForbidden)
+	if r := trainer.Put("/api/v1/paths/starter", body("path.md", path)).Want(t, http.StatusCreated).Map(t); r["revision"] != float64(1) {
+		t.Errorf("first publish: %v", r)
+	}
+	if r := trainer.Put("/api/v1/paths/starter", body("path.md", path)).Want(t, http.StatusOK).Map(t); r["created"] != false {
+		t.Errorf("unchanged: %v", r)
+	}
+	if r := trainer.Put("/api/v1/paths/starter", body("path.md", strings.Replace(path, "S.", "Short.", 1))).Want(t, http.StatusCreated).Map(t); r["revision"] != float64(2) {
+		t.Errorf("changed: %v", r)
+	}
+	res := trainer.Put("/api/v1/paths/other", body("path.md", "---\ntitle: Other\nsummary: S.\nmodules: [basics, nope]\n---\n")).Want(t, http.StatusUnprocessableEntity)
+	if ps := problems(t, res); !hasProblem(ps, `paths/other.md:4: modules names "nope"`) {
+		t.Errorf("problems: %v", ps)
+	}
+	trainer.Put("/api/v1/paths/basics", body("path.md", path)).Want(t, http.StatusUnprocessableEntity)
+	trainer.Put("/api/v1/paths/starter", body("module.md", path)).Want(t, http.StatusUnprocessableEntity).WantField(t, "files")
+	pulse := "---\ntitle: Ready\nfor: [starter]\n---\n\n## I am ready {#ready}\n"
+	trainer.Put("/api/v1/pulses/ready", body("pulse.md", pulse)).Want(t, http.StatusCreated)
+	trainer.Put("/api/v1/pulses/starter", body("pulse.md", pulse)).Want(t, http.StatusUnprocessableEntity)
+	trainer.Put("/api/v1/modules/ready", shortModule("Ready")).Want(t, http.StatusUnprocessableEntity)
+	if items := learner.Get("/api/v1/paths").Want(t, http.StatusOK).Map(t)["items"].([]any); len(items) != 1 ||
+		items[0].(map[string]any)["summary"] != "Short." {
+		t.Errorf("paths: %v", items)
+	}
+}
