@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"mime"
 	"net/http"
 	"strings"
@@ -9,7 +10,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/upskill/upskill/internal/assignments"
+	"github.com/upskill/upskill/internal/audit"
 	"github.com/upskill/upskill/internal/catalog"
+	"github.com/upskill/upskill/internal/content"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/learning"
 	"github.com/upskill/upskill/internal/readiness"
@@ -144,6 +147,11 @@ func (s *Server) readinessReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if err := s.auditReport(c, "readiness", map[string]any{"report": "readiness", "pulse": r.Pulse,
+		"group_by": r.GroupBy, "format": string(f), "groups": len(r.Groups)}); err != nil {
+		fail(c, err)
+		return
+	}
 	if f == reports.JSON {
 		out := readinessJSON{Pulse: r.Pulse, Title: r.Title, Revision: r.Revision, GroupBy: r.GroupBy,
 			MinRespondents: readiness.MinRespondents, Total: toReadinessGroupJSON(r.Total),
@@ -226,6 +234,11 @@ func (s *Server) adoptionReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if err := s.auditReport(c, "adoption", map[string]any{"report": "adoption", "from": a.From.Format(time.DateOnly),
+		"to": a.To.Format(time.DateOnly), "format": string(f), "rows": len(a.Rows)}); err != nil {
+		fail(c, err)
+		return
+	}
 	rows := make([]adoptionRowJSON, len(a.Rows))
 	for i, r := range a.Rows {
 		rows[i] = adoptionRowJSON{Department: r.Department, Week: r.Week.Format(time.DateOnly), Completions: r.Completions,
@@ -244,6 +257,12 @@ func (s *Server) adoptionReport(c *gin.Context) {
 			r.RespondentsBefore, r.RespondentsAfter, r.AverageFeedback, r.FeedbackCount, r.Overdue}
 	}
 	sendTable(c, f, "adoption-"+a.From.Format(time.DateOnly), "Adoption", AdoptionColumns, table)
+}
+
+// auditReport records who read an aggregate report, with its parameters.
+func (s *Server) auditReport(c *gin.Context, target string, details map[string]any) error {
+	return fault.Ensure(audit.Record(context.WithoutCancel(c.Request.Context()), s.DB.W, principal(c).UserID,
+		audit.ReportExported, target, details), "could not audit the %s report", target)
 }
 
 // Paths
@@ -379,4 +398,41 @@ func (s *Server) myTeam(c *gin.Context) {
 func toTeamAssignmentJSON(v assignments.View) teamAssignmentJSON {
 	return teamAssignmentJSON{Module: v.Module, ModuleTitle: v.ModuleTitle, Path: v.Path, DueAt: v.DueAt,
 		AssignedAt: v.AssignedAt, Status: v.Status, Overdue: v.Overdue}
+}
+
+// publishDoc publishes a learning path (PUT /paths/{slug}, file path.md)
+// or a pulse (PUT /pulses/{slug}, file pulse.md), as the content import
+// does: 201 for a new revision, 200 when unchanged, 422 with problems.
+func (s *Server) publishDoc(kind string) gin.HandlerFunc {
+	file := kind + ".md"
+	return func(c *gin.Context) {
+		var in contentUpload
+		if err := decodeJSON(c, &in); err != nil {
+			fail(c, err)
+			return
+		}
+		slug := c.Param("slug")
+		src, ok := in.Files[file]
+		switch {
+		case in.Slug != "" && in.Slug != slug:
+			fail(c, fault.BadField("slug must equal the URL's", "slug", "must equal the URL's slug"))
+			return
+		case !ok || len(in.Files) != 1:
+			fail(c, fault.InvalidFields("send exactly one file, "+file,
+				fault.FieldError{Field: "files", Message: "exactly one file, named " + file}))
+			return
+		}
+		res, err := s.Catalog.PublishDoc(c.Request.Context(), kind, slug, []byte(src), principal(c).UserID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		status := http.StatusOK
+		if res.Created {
+			status = http.StatusCreated
+			c.Header("Location", "/api/v1/"+kind+"s/"+slug)
+		}
+		c.JSON(status, publishJSON{Slug: slug, Revision: res.Revision, ContentHash: res.Hash, Created: res.Created,
+			Warnings: []content.Problem{}})
+	}
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/upskill/upskill/internal/catalog"
 	"github.com/upskill/upskill/internal/identity"
 )
 
@@ -129,6 +130,8 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodPost, Path: "/api/v1/pulses/{slug}/responses", Access: signedIn, handle: s.postPulseResponse},
 		{Method: http.MethodGet, Path: "/api/v1/paths", Access: signedIn, Query: []string{}, handle: s.listPaths},
 		{Method: http.MethodGet, Path: "/api/v1/paths/{slug}", Access: signedIn, handle: s.getPath},
+		{Method: http.MethodPut, Path: "/api/v1/paths/{slug}", Access: roles(trainer, admin), MaxBody: maxContentBody, handle: s.publishDoc(catalog.KindPath)},
+		{Method: http.MethodPut, Path: "/api/v1/pulses/{slug}", Access: roles(trainer, admin), MaxBody: maxContentBody, handle: s.publishDoc(catalog.KindPulse)},
 		{Method: http.MethodGet, Path: "/api/v1/me/team", Access: signedIn, Query: []string{}, handle: s.myTeam},
 		{Method: http.MethodGet, Path: "/api/v1/reports/readiness", Access: roles(hr, admin), Query: []string{"pulse", "group_by", "format"}, handle: s.readinessReport},
 		{Method: http.MethodGet, Path: "/api/v1/reports/adoption", Access: roles(hr, admin), Query: []string{"from", "to", "format"}, handle: s.adoptionReport},

@@ -5,13 +5,11 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"github.com/upskill/upskill/internal/content"
 	"github.com/upskill/upskill/internal/events"
-	"github.com/upskill/upskill/internal/records"
 )
 
 // issueIfComplete issues userID's record for m (revision rev) inside tx
@@ -49,14 +47,8 @@ func (s *Service) issueIfComplete(ctx context.Context, tx *gorm.DB, st *state, u
 	// Whole seconds, as in the credential, so both say the same.
 	rec.IssuedAt = now.Truncate(time.Second)
 	rec.ExpiresAt = m.ExpiresAt(rec.IssuedAt)
-	claims := records.Claims{Module: rec.Module, ModuleTitle: rec.ModuleTitle, Revision: rec.Revision,
-		ContentHash: rec.ContentHash, Score: rec.Score, HolderName: rec.HolderName,
-		RegisteredClaims: jwt.RegisteredClaims{Subject: userID, ID: rec.ID, IssuedAt: jwt.NewNumericDate(rec.IssuedAt)}}
-	if rec.ExpiresAt != nil {
-		claims.ExpiresAt = jwt.NewNumericDate(*rec.ExpiresAt)
-	}
 	var err error
-	if rec.Credential, err = s.signer.Sign(claims); err != nil {
+	if rec.Credential, err = s.signer.Sign(ClaimsOf(rec)); err != nil {
 		return nil, err
 	}
 	if err := tx.WithContext(ctx).Create(&rec).Error; err != nil {

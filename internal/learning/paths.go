@@ -27,6 +27,28 @@ const (
 // ModuleTitle; Path names the path.
 func (r *Record) IsPath() bool { return r.Kind == KindPath }
 
+// ClaimsOf is what a record's credential says: the module claims for a
+// module record; kind, path and title for a path record (whose module
+// column holds the path's slug and whose revision and content hash are
+// empty). Issuing and anything that signs a record again (erasure's
+// pseudonym) use it, so a stored record always matches its credential.
+func ClaimsOf(r Record) records.Claims {
+	c := records.Claims{ModuleTitle: r.ModuleTitle, HolderName: r.HolderName,
+		RegisteredClaims: jwt.RegisteredClaims{Subject: r.UserID, ID: r.ID, IssuedAt: jwt.NewNumericDate(r.IssuedAt)}}
+	if r.IsPath() {
+		c.Kind = KindPath
+		if r.Path != nil {
+			c.Path = *r.Path
+		}
+	} else {
+		c.Module, c.Revision, c.ContentHash, c.Score = r.Module, r.Revision, r.ContentHash, r.Score
+	}
+	if r.ExpiresAt != nil {
+		c.ExpiresAt = jwt.NewNumericDate(*r.ExpiresAt)
+	}
+	return c
+}
+
 // lockUser makes concurrent transactions that may complete a path for
 // userID take turns: of two transactions each completing the last but one
 // module, the second then sees the first's record and issues the path
@@ -108,13 +130,8 @@ func (s *Service) signPathRecord(ctx context.Context, tx *gorm.DB, userID string
 	}
 	rec.IssuedAt = now.Truncate(time.Second)
 	rec.ExpiresAt = p.ExpiresAt(rec.IssuedAt)
-	claims := records.Claims{Kind: KindPath, Path: slug, ModuleTitle: p.Title, HolderName: rec.HolderName,
-		RegisteredClaims: jwt.RegisteredClaims{Subject: userID, ID: rec.ID, IssuedAt: jwt.NewNumericDate(rec.IssuedAt)}}
-	if rec.ExpiresAt != nil {
-		claims.ExpiresAt = jwt.NewNumericDate(*rec.ExpiresAt)
-	}
 	var err error
-	if rec.Credential, err = s.signer.Sign(claims); err != nil {
+	if rec.Credential, err = s.signer.Sign(ClaimsOf(rec)); err != nil {
 		return rec, err
 	}
 	if err := tx.WithContext(ctx).Create(&rec).Error; err != nil {

@@ -6,12 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"gorm.io/gorm"
 
-	"github.com/upskill/upskill/internal/records"
+	"github.com/upskill/upskill/internal/learning"
 )
 
 // builtinKinds are the kinds of the core tables, in export order. The
@@ -315,47 +313,21 @@ func scrubValue(v any, sub Subject) any {
 	return v
 }
 
-// recordRow is what re-signing needs of a record.
-type recordRow struct {
-	ID          string
-	Kind        string
-	Path        *string // a path record's path; its module fields are null
-	Module      *string
-	ModuleTitle string
-	Revision    *int
-	ContentHash *string
-	Score       *int
-	IssuedAt    time.Time
-	ExpiresAt   *time.Time
-	Credential  string
-}
-
 // resignRecords signs the person's records again with the pseudonym as
 // holder, keeping only the SHA-256 of each old credential, so a copy of
 // it is still recognised by POST /records/verify.
 func (s *Service) resignRecords(ctx context.Context, tx *gorm.DB, sub Subject) error {
 	db := tx.WithContext(ctx)
-	var recs []recordRow
-	if err := db.Table("records").Where("user_id = ?", sub.UserID).Find(&recs).Error; err != nil {
+	var recs []learning.Record
+	if err := db.Where("user_id = ?", sub.UserID).Find(&recs).Error; err != nil {
 		return err
 	}
 	now := s.clock()
 	for _, r := range recs {
-		// The same claims as at issue, but the holder: a module record's
-		// module facts, or a path record's kind and path.
-		claims := records.Claims{Module: deref(r.Module), ModuleTitle: r.ModuleTitle, Revision: derefInt(r.Revision),
-			ContentHash: deref(r.ContentHash), Score: r.Score, HolderName: sub.Pseudonym,
-			RegisteredClaims: jwt.RegisteredClaims{Subject: sub.UserID, ID: r.ID, IssuedAt: jwt.NewNumericDate(r.IssuedAt.UTC())}}
-		if r.Path != nil {
-			// A path record names its path; its module column holds the
-			// path's slug for the listings, never a module claim.
-			claims.Kind, claims.Path = r.Kind, *r.Path
-			claims.Module, claims.Revision, claims.ContentHash = "", 0, ""
-		}
-		if r.ExpiresAt != nil {
-			claims.ExpiresAt = jwt.NewNumericDate(r.ExpiresAt.UTC())
-		}
-		cred, err := s.signer.Sign(claims)
+		// The claims it was issued with (a module's or a path's), but the
+		// holder.
+		r.HolderName = sub.Pseudonym
+		cred, err := s.signer.Sign(learning.ClaimsOf(r))
 		if err != nil {
 			return err
 		}
@@ -374,18 +346,4 @@ func (s *Service) resignRecords(ctx context.Context, tx *gorm.DB, sub Subject) e
 func CredentialHash(credential string) string {
 	sum := sha256.Sum256([]byte(credential))
 	return hex.EncodeToString(sum[:])
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-func derefInt(n *int) int {
-	if n == nil {
-		return 0
-	}
-	return *n
 }

@@ -3,6 +3,7 @@ package readiness
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"math"
 	"slices"
 
@@ -117,25 +118,26 @@ func (s *Service) Readiness(ctx context.Context, slug, groupBy string) (Report, 
 	if err := rows.Err(); err != nil {
 		return Report{}, fault.Wrap(err, "could not read the answers")
 	}
-	rows, err = db.Raw(`SELECT d, SUM(b), SUM(a), SUM(b * a) FROM (
-		SELECT u.department AS d,
+	// Respondents per person, grouped in the primary key's order (user,
+	// pulse, phase: no sort), each person's department looked up once.
+	rows, err = db.Raw(`SELECT (SELECT u.department FROM users u WHERE u.id = x.user_id), x.b, x.a FROM (
+		SELECT pa.user_id,
 			MAX(CASE WHEN pa.phase = 'before' THEN 1 ELSE 0 END) AS b,
 			MAX(CASE WHEN pa.phase = 'after' THEN 1 ELSE 0 END) AS a
-		FROM pulse_answers pa JOIN users u ON u.id = pa.user_id
-		WHERE pa.pulse = ? GROUP BY u.department, pa.user_id) x GROUP BY d`, slug).Rows()
+		FROM pulse_answers pa WHERE pa.pulse = ? GROUP BY pa.user_id) x`, slug).Rows()
 	if err != nil {
 		return Report{}, fault.Wrap(err, "could not count the respondents")
 	}
 	for rows.Next() {
-		var dept string
-		var b, a, both int
-		if err := rows.Scan(&dept, &b, &a, &both); err != nil {
+		var dept sql.NullString
+		var b, a int
+		if err := rows.Scan(&dept, &b, &a); err != nil {
 			rows.Close()
 			return Report{}, fault.Wrap(err, "could not count the respondents")
 		}
-		g := get(dept)
-		g.before, g.after, g.both = b, a, both
-		total.before, total.after, total.both = total.before+b, total.after+a, total.both+both
+		g := get(dept.String)
+		g.before, g.after, g.both = g.before+b, g.after+a, g.both+b*a
+		total.before, total.after, total.both = total.before+b, total.after+a, total.both+b*a
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -1,7 +1,6 @@
 package readiness
 
 import (
-	"fmt"
 	"testing"
 	"time"
 )
@@ -96,6 +95,6 @@ func TestWeekStart(t *testing.T) {
 		t.Error(err)
 	}
 	if _, err := timeOf(42); err == nil {
-		t.Error(fmt.Sprint("no error for a number"))
+		t.Error("no error for a number")
 	}
 }
