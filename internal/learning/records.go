@@ -326,6 +326,6 @@ func (s *Service) Certificate(ctx context.Context, viewer identity.Principal, id
 		return records.Certificate{}, fault.Typed(fault.Conflict, TypeRecordRevoked,
 			"record %q was revoked on %s; it has no certificate", id, r.RevokedAt.UTC().Format(time.RFC3339))
 	}
-	return records.Certificate{HolderName: r.HolderName, ModuleTitle: r.ModuleTitle, Revision: r.Revision,
+	return records.Certificate{HolderName: r.HolderName, ModuleTitle: r.ModuleTitle, Revision: r.Revision, Path: r.IsPath(),
 		Score: r.Score, IssuedAt: r.IssuedAt, ExpiresAt: r.ExpiresAt, RecordID: r.ID}, nil
 }

@@ -19,6 +19,7 @@ type Certificate struct {
 	HolderName  string
 	ModuleTitle string
 	Revision    int
+	Path        bool // a learning path's record: no revision or score
 	Score       *int
 	IssuedAt    time.Time
 	ExpiresAt   *time.Time
@@ -175,6 +176,9 @@ func (r *renderer) module(c Certificate) error {
 		}
 	}
 	line := fmt.Sprintf("Revision %d", c.Revision)
+	if c.Path {
+		line = "Learning path: every module completed"
+	}
 	if c.Score != nil {
 		line += fmt.Sprintf("   •   Score %d%%", *c.Score)
 	}
