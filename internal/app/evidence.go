@@ -17,7 +17,8 @@ func EvidenceOptions(cfg config.Config) (evidence.Options, error) {
 		return evidence.Options{}, fmt.Errorf("UPSKILL_OUTBOUND_ALLOW: %w", err)
 	}
 	opt := evidence.Options{OrgName: cfg.OrgName, Policy: policy, GiveUp: cfg.OutboxGiveUp,
-		XAPI: evidence.XAPI{Endpoint: cfg.XAPIEndpoint, Username: cfg.XAPIUsername, Password: cfg.XAPIPassword}}
+		XAPI: evidence.XAPI{Endpoint: cfg.XAPIEndpoint, Username: cfg.XAPIUsername, Password: cfg.XAPIPassword,
+			ActorEmail: cfg.XAPIActorEmail}}
 	if cfg.XAPIEndpoint != "" {
 		if _, err := policy.CheckURL(cfg.XAPIEndpoint); err != nil {
 			return evidence.Options{}, fmt.Errorf("UPSKILL_XAPI_ENDPOINT: %w", err)

@@ -95,6 +95,9 @@ type Config struct {
 	XAPIEndpoint string
 	XAPIUsername string
 	XAPIPassword string
+	// XAPIActorEmail names learners by email in statements (default: an
+	// account of base URL and user id).
+	XAPIActorEmail bool
 	// BadgeKeyFile is the RSA key signing Open Badges credentials.
 	BadgeKeyFile string
 }
@@ -320,6 +323,7 @@ var settings = []setting{
 		c.XAPIPassword = v
 		return nil
 	}},
+	{"xapi-actor-email", "UPSKILL_XAPI_ACTOR_EMAIL", "false", "identify learners in xAPI statements by email (mbox) instead of an account of base URL and user id", boolean(func(c *Config, b bool) { c.XAPIActorEmail = b })},
 	{"badge-key-file", "UPSKILL_BADGE_KEY_FILE", "", "RSA PEM key signing Open Badges 3.0 credentials (RS256; default <data-dir>/badge-signing.pem, generated)", func(c *Config, v string) error {
 		c.BadgeKeyFile = v
 		return nil

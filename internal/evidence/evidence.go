@@ -28,6 +28,9 @@ type XAPI struct {
 	Endpoint string // e.g. https://lrs.example.com/xapi/ (statements are PUT to Endpoint + "statements")
 	Username string
 	Password string // secret: never logged
+	// ActorEmail identifies the learner by email (mbox) instead of the
+	// account (base URL and user id).
+	ActorEmail bool
 }
 
 // Options configure the Service; zero values take the defaults in brackets.

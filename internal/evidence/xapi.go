@@ -54,7 +54,7 @@ func (s *Service) ActivityIRI(slug string) string {
 
 // statements are the xAPI statements an event stands for: attempt.submitted
 // is passed or failed; record.issued is completed.
-func (s *Service) statements(ev events.Event) []Statement {
+func (s *Service) statements(ev events.Event, email string) []Statement {
 	str := func(k string) string { v, _ := ev.Data[k].(string); return v }
 	num := func(k string) (int, bool) {
 		switch v := ev.Data[k].(type) {
@@ -130,6 +130,10 @@ func (s *Service) statements(ev events.Event) []Statement {
 		Timestamp: ev.At.UTC().Format(time.RFC3339Nano),
 		Version:   XAPIVersion,
 	}
+	if email != "" {
+		// xAPI allows one identifier per agent: the email replaces the account.
+		st.Actor = map[string]any{"objectType": "Agent", "mbox": "mailto:" + email}
+	}
 	return []Statement{st}
 }
 
@@ -150,7 +154,13 @@ func (s *Service) emitXAPI(tx *gorm.DB, now time.Time, ev events.Event) error {
 	if !s.XAPIEnabled() {
 		return nil
 	}
-	for _, st := range s.statements(ev) {
+	var email string
+	if s.opt.XAPI.ActorEmail {
+		if err := tx.Table("users").Select("email").Where("id = ?", ev.UserID).Scan(&email).Error; err != nil {
+			return fmt.Errorf("evidence: read the learner's email: %w", err)
+		}
+	}
+	for _, st := range s.statements(ev, email) {
 		m := outbox.Message{Target: TargetXAPI, Kind: ev.Type, Key: ev.UserID, Payload: st,
 			DedupKey: "xapi:" + st.ID}
 		if _, err := outbox.Enqueue(tx, now, s.opt.GiveUp, m); err != nil {

@@ -663,3 +663,35 @@ func TestEvidenceUnknownIDs(t *testing.T) {
 		learner.Post("/api/v1/admin/webhooks", map[string]any{"url": "https://hooks.example.com/", "events": []string{"record.issued"}}).Want(t, http.StatusForbidden)
 	})
 }
+
+// With UPSKILL_XAPI_ACTOR_EMAIL the learner is named by mbox, and only then.
+func TestXAPIActorEmailWhenConfigured(t *testing.T) {
+	evidencetest.Require(t)
+	store := &lrs{byID: map[string]json.RawMessage{}}
+	srv := httptest.NewServer(store)
+	defer srv.Close()
+	e, d := newEvidenceEnv(t, storetest.SQLite(t), evidence.Options{XAPI: evidence.XAPI{Endpoint: srv.URL + "/xapi/",
+		Username: "lrs-key", Password: "lrs-secret", ActorEmail: true}})
+	publishCourse(t, e, "fair-ai", "Fair AI")
+	c, u := e.as()
+	complete(t, c, "fair-ai")
+	drain(t, e, d, nil)
+	var stmts []map[string]any
+	for _, id := range store.order {
+		var st map[string]any
+		if err := json.Unmarshal(store.byID[id], &st); err != nil {
+			t.Fatal(err)
+		}
+		actor := st["actor"].(map[string]any)
+		if actor["mbox"] != "mailto:"+u.Email || actor["account"] != nil {
+			t.Fatalf("actor %v", actor)
+		}
+		stmts = append(stmts, st)
+	}
+	var report struct {
+		Valid int `json:"valid"`
+	}
+	if len(stmts) != 2 || !evidencetest.Run(t, "xapi.mjs", stmts, &report) {
+		t.Fatalf("%d statements, validator %+v", len(stmts), report)
+	}
+}

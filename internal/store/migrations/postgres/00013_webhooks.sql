@@ -22,5 +22,11 @@ CREATE TABLE webhooks (
     rotated_at      TIMESTAMPTZ
 );
 
+-- The outbox's ordering check (is there an earlier pending row for this
+-- target and key?) and PostgreSQL's claim (each key's first pending row)
+-- read only pending rows: delivered ones no longer slow them down.
+CREATE INDEX outbox_pending_order ON outbox (target, ordering_key, id) WHERE status = 'pending';
+
 -- +goose Down
+DROP INDEX outbox_pending_order;
 DROP TABLE webhooks;
