@@ -76,6 +76,8 @@ type Server struct {
 	engine  *gin.Engine
 	metrics *metrics
 	routes  []Route
+	// lessons holds encoded lesson answers (see lessonBody).
+	lessons encodedLessons
 }
 
 // Access says who may call a route.
