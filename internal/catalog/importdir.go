@@ -64,6 +64,16 @@ func (s *Service) ImportDir(ctx context.Context, dir string, opt ImportOptions) 
 		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || content.Reserved(e.Name()) || !content.IsModuleDir(sub) {
 			continue
 		}
+		// A folder that is what is published already makes no revision:
+		// it is not parsed again (the start of every replica).
+		if cur, ok := s.snap.Load().bySlug[e.Name()]; ok && !cur.Archived {
+			if h, ok := content.HashDir(os.DirFS(sub)); ok && h == cur.Hash {
+				r := &Imported{Slug: e.Name(), Revision: cur.Revision}
+				out = append(out, r)
+				bySlug[r.Slug] = r
+				continue
+			}
+		}
 		m, probs := content.Parse(os.DirFS(sub), e.Name(), s.opt)
 		r := &Imported{Slug: e.Name(), Problems: inFolder(e.Name(), probs)}
 		out = append(out, r)

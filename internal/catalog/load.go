@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -72,7 +74,8 @@ func (s *Service) Refresh(ctx context.Context) error {
 		if s.sameAsSnapshot(rows) {
 			return nil
 		}
-		// Parse outside the lock.
+		// Parse outside the lock, on every CPU (a start parses them all).
+		var todo []moduleRow
 		for _, r := range rows {
 			key := revisionKey(r.Slug, r.CurrentRevision)
 			if p, ok := s.snap.Load().bySlug[r.Slug]; ok && p.Revision == r.CurrentRevision {
@@ -81,17 +84,47 @@ func (s *Service) Refresh(ctx context.Context) error {
 			if _, ok := parsed[key]; ok {
 				continue
 			}
-			pr, err := s.parsedRevision(ctx, r.Slug, r.CurrentRevision)
-			if err != nil {
-				return err
-			}
-			parsed[key] = pr
+			todo = append(todo, r)
+		}
+		if err := s.parseAll(ctx, todo, parsed); err != nil {
+			return err
 		}
 		if done, err := s.installRows(ctx, parsed); done || err != nil {
 			return err
 		}
 	}
 	return nil // another publish keeps landing: the next refresh catches up
+}
+
+// parseAll parses the current revision of each row into parsed, on up to
+// GOMAXPROCS goroutines.
+func (s *Service) parseAll(ctx context.Context, rows []moduleRow, parsed map[string]parsedRevision) error {
+	var (
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		firstErr error
+	)
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for _, r := range rows {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			pr, err := s.parsedRevision(ctx, r.Slug, r.CurrentRevision)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				return
+			}
+			parsed[revisionKey(r.Slug, r.CurrentRevision)] = pr
+		}()
+	}
+	wg.Wait()
+	return firstErr
 }
 
 // currentRows reads the pointer to each module's current revision.

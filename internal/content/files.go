@@ -310,3 +310,15 @@ func (d *mapDir) ReadDir(n int) ([]fs.DirEntry, error) {
 	d.entries = d.entries[n:]
 	return out, nil
 }
+
+// HashDir is the content hash Parse would give the module in fsys, read
+// without parsing it; ok is false when a file cannot be read or is over
+// the limits (Parse says why). An import compares it with the published
+// hash to skip parsing a module that has not changed.
+func HashDir(fsys fs.FS) (hash string, ok bool) {
+	files, probs, oversize := readFiles(fsys)
+	if len(probs) > 0 || len(oversize) > 0 {
+		return "", false
+	}
+	return hashFiles(files), true
+}

@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -192,14 +194,12 @@ func (s *Server) getLesson(c *gin.Context) {
 		if notModified(c, revisionETag(m)) {
 			return
 		}
-		out := lessonJSON{Slug: l.Slug, Title: l.Title, HTML: l.HTML, Minutes: l.Minutes}
-		if i > 0 {
-			out.Previous = &m.Lessons[i-1].Slug
+		body, err := s.lessons.get(m, i)
+		if err != nil {
+			fail(c, fault.Wrap(err, "could not encode the lesson"))
+			return
 		}
-		if i+1 < len(m.Lessons) {
-			out.Next = &m.Lessons[i+1].Slug
-		}
-		c.JSON(http.StatusOK, out)
+		c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 		return
 	}
 	fail(c, fault.New(fault.NotFound, "module %q has no lesson %q", m.Slug, slug))
@@ -225,6 +225,46 @@ func (s *Server) moduleAsset(c *gin.Context) {
 		h.Set("Cache-Control", "public, max-age=300")
 	}
 	c.Data(http.StatusOK, a.ContentType, a.Data)
+}
+
+// encodedLessons keeps each lesson's answer encoded: it is the same for
+// every reader of a revision, and encoding a lesson's HTML is most of what
+// the read costs. Keyed by module, content hash and revision, so a new
+// revision is encoded afresh; bounded by starting again when full.
+type encodedLessons struct {
+	mu sync.RWMutex
+	m  map[string][]byte
+}
+
+const maxEncodedLessons = 4096
+
+func (e *encodedLessons) get(m *catalog.Published, i int) ([]byte, error) {
+	key := m.Slug + "\x00" + revisionETag(m) + "\x00" + m.Lessons[i].Slug
+	e.mu.RLock()
+	b, ok := e.m[key]
+	e.mu.RUnlock()
+	if ok {
+		return b, nil
+	}
+	l := m.Lessons[i]
+	out := lessonJSON{Slug: l.Slug, Title: l.Title, HTML: l.HTML, Minutes: l.Minutes}
+	if i > 0 {
+		out.Previous = &m.Lessons[i-1].Slug
+	}
+	if i+1 < len(m.Lessons) {
+		out.Next = &m.Lessons[i+1].Slug
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	if e.m == nil || len(e.m) >= maxEncodedLessons {
+		e.m = map[string][]byte{}
+	}
+	e.m[key] = b
+	e.mu.Unlock()
+	return b, nil
 }
 
 // revisionETag names what a module's pages are rendered from: its content

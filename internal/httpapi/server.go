@@ -95,6 +95,8 @@ type Server struct {
 	// scim serves /scim/v2 to provisioning tokens.
 	oidc *oidcClient
 	scim http.Handler
+	// lessons holds encoded lesson answers (see encodedLessons).
+	lessons encodedLessons
 }
 
 // Access says who may call a route.
