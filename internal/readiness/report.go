@@ -7,6 +7,8 @@ import (
 	"math"
 	"slices"
 
+	"gorm.io/gorm"
+
 	"github.com/upskill/upskill/internal/catalog"
 	"github.com/upskill/upskill/internal/fault"
 )
@@ -98,49 +100,10 @@ func (s *Service) Readiness(ctx context.Context, slug, groupBy string) (Report, 
 		}
 		return groups[k]
 	}
-	rows, err := db.Raw(`SELECT u.department, pa.phase, pa.item, COUNT(*), SUM(pa.value)
-		FROM pulse_answers pa JOIN users u ON u.id = pa.user_id
-		WHERE pa.pulse = ? GROUP BY u.department, pa.phase, pa.item`, slug).Rows()
-	if err != nil {
+	if err := sumAnswers(db, slug, get, total); err != nil {
 		return Report{}, fault.Wrap(err, "could not read the answers")
 	}
-	for rows.Next() {
-		var dept, phase, item string
-		var n, sum int64
-		if err := rows.Scan(&dept, &phase, &item, &n, &sum); err != nil {
-			rows.Close()
-			return Report{}, fault.Wrap(err, "could not read the answers")
-		}
-		get(dept).add(phase, item, n, sum)
-		total.add(phase, item, n, sum)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return Report{}, fault.Wrap(err, "could not read the answers")
-	}
-	// Respondents per person, grouped in the primary key's order (user,
-	// pulse, phase: no sort), each person's department looked up once.
-	rows, err = db.Raw(`SELECT (SELECT u.department FROM users u WHERE u.id = x.user_id), x.b, x.a FROM (
-		SELECT pa.user_id,
-			MAX(CASE WHEN pa.phase = 'before' THEN 1 ELSE 0 END) AS b,
-			MAX(CASE WHEN pa.phase = 'after' THEN 1 ELSE 0 END) AS a
-		FROM pulse_answers pa WHERE pa.pulse = ? GROUP BY pa.user_id) x`, slug).Rows()
-	if err != nil {
-		return Report{}, fault.Wrap(err, "could not count the respondents")
-	}
-	for rows.Next() {
-		var dept sql.NullString
-		var b, a int
-		if err := rows.Scan(&dept, &b, &a); err != nil {
-			rows.Close()
-			return Report{}, fault.Wrap(err, "could not count the respondents")
-		}
-		g := get(dept.String)
-		g.before, g.after, g.both = g.before+b, g.after+a, g.both+b*a
-		total.before, total.after, total.both = total.before+b, total.after+a, total.both+b*a
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := countRespondents(db, slug, get, total); err != nil {
 		return Report{}, fault.Wrap(err, "could not count the respondents")
 	}
 	keys := make([]string, 0, len(groups))
@@ -262,4 +225,52 @@ func smaller(a, b Cell) bool {
 		return c < 0
 	}
 	return a.Key < b.Key
+}
+
+// sumAnswers adds up the answers to pulse slug per department, phase and
+// statement, into get(department) and total.
+func sumAnswers(db *gorm.DB, slug string, get func(string) *sums, total *sums) error {
+	rows, err := db.Raw(`SELECT u.department, pa.phase, pa.item, COUNT(*), SUM(pa.value)
+		FROM pulse_answers pa JOIN users u ON u.id = pa.user_id
+		WHERE pa.pulse = ? GROUP BY u.department, pa.phase, pa.item`, slug).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var dept, phase, item string
+		var n, sum int64
+		if err := rows.Scan(&dept, &phase, &item, &n, &sum); err != nil {
+			return err
+		}
+		get(dept).add(phase, item, n, sum)
+		total.add(phase, item, n, sum)
+	}
+	return rows.Err()
+}
+
+// countRespondents counts, per department, the people who answered each
+// phase and both. Grouped in the primary key's order (user, pulse, phase:
+// no sort), each person's department looked up once.
+func countRespondents(db *gorm.DB, slug string, get func(string) *sums, total *sums) error {
+	rows, err := db.Raw(`SELECT (SELECT u.department FROM users u WHERE u.id = x.user_id), x.b, x.a FROM (
+		SELECT pa.user_id,
+			MAX(CASE WHEN pa.phase = 'before' THEN 1 ELSE 0 END) AS b,
+			MAX(CASE WHEN pa.phase = 'after' THEN 1 ELSE 0 END) AS a
+		FROM pulse_answers pa WHERE pa.pulse = ? GROUP BY pa.user_id) x`, slug).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var dept sql.NullString
+		var b, a int
+		if err := rows.Scan(&dept, &b, &a); err != nil {
+			return err
+		}
+		g := get(dept.String)
+		g.before, g.after, g.both = g.before+b, g.after+a, g.both+b*a
+		total.before, total.after, total.both = total.before+b, total.after+a, total.both+b*a
+	}
+	return rows.Err()
 }
