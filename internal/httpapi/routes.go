@@ -50,6 +50,8 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodPost, Path: "/api/v1/users/invite", Access: roles(hr, admin), handle: s.inviteUsers},
 		{Method: http.MethodPost, Path: "/api/v1/users/{id}/invite", Access: roles(hr, admin), handle: s.inviteUser},
 		{Method: http.MethodPost, Path: "/api/v1/users/{id}/unlock", Access: roles(admin), handle: s.unlockUser},
+		// The web app's department pickers (issue 12).
+		{Method: http.MethodGet, Path: "/api/v1/departments", Access: roles(hr, admin), Query: paged(), handle: s.listDepartments},
 		{Method: http.MethodGet, Path: "/api/v1/audit", Access: roles(admin), Query: paged("action", "actor", "from", "to"), handle: s.listAudit},
 		{Method: http.MethodGet, Path: "/api/v1/admin/deliveries", Access: roles(admin), Query: paged("status", "target"), handle: s.listDeliveries},
 		{Method: http.MethodPost, Path: "/api/v1/admin/deliveries/{id}/retry", Access: roles(admin), handle: s.retryDelivery},
