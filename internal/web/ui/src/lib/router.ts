@@ -19,6 +19,10 @@ const routes: [string, string][] = [
   ['accept', '/accept-invite'],
   ['reset', '/reset-password'],
   ['settings', '/settings'],
+  // HR (issue 12)
+  ['people', '/people'],
+  ['assignments', '/assignments'],
+  ['reports', '/reports'],
 ];
 
 /** The route for a URL path and query; name "notfound" when none fits. */

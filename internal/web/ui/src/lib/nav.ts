@@ -1,0 +1,39 @@
+// The main navigation: one entry per page, each with the roles that may
+// see it (an empty list: everyone signed in). Pages of every part of the
+// app add their entries here; the header shows only the ones the person's
+// roles allow, and App.svelte refuses a page the roles do not allow with
+// the same "not allowed" message a 403 from the API gets.
+
+export interface NavEntry {
+  href: string;
+  label: string;
+  /** The route names that mark this entry as the current page. */
+  routes: string[];
+  /** Roles allowed to see it; empty: every signed-in person. */
+  roles: string[];
+}
+
+export const nav: NavEntry[] = [
+  { href: '/', label: 'My learning', routes: ['home', 'module', 'lesson', 'quiz'], roles: [] },
+  { href: '/records', label: 'My records', routes: ['records'], roles: [] },
+  // HR (issue 12): people, assignments, reports.
+  { href: '/people', label: 'People', routes: ['people'], roles: ['hr', 'admin'] },
+  { href: '/assignments', label: 'Assignments', routes: ['assignments'], roles: ['hr', 'admin'] },
+  { href: '/reports', label: 'Reports', routes: ['reports'], roles: ['hr', 'admin'] },
+  { href: '/settings', label: 'Settings', routes: ['settings'], roles: [] },
+];
+
+export function allowed(entry: { roles: string[] }, roles: readonly string[]): boolean {
+  return entry.roles.length === 0 || entry.roles.some((r) => roles.includes(r));
+}
+
+/** The entries a person holding roles sees, in order. */
+export function visibleNav(roles: readonly string[], entries: NavEntry[] = nav): NavEntry[] {
+  return entries.filter((e) => allowed(e, roles));
+}
+
+/** Whether roles may open the page of route name (pages no entry names are open to all). */
+export function mayOpen(route: string, roles: readonly string[], entries: NavEntry[] = nav): boolean {
+  const owners = entries.filter((e) => e.routes.includes(route));
+  return owners.length === 0 || owners.some((e) => allowed(e, roles));
+}
