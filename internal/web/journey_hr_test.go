@@ -95,8 +95,15 @@ func TestHRJourneyInBrowser(t *testing.T) {
 	admin := s.call(t, "", "POST", "/api/v1/auth/login", map[string]string{"email": s.admin, "password": s.password}, 200)["access_token"].(string)
 	s.call(t, admin, "POST", "/api/v1/users", map[string]any{"email": "hana@example.com", "name": "Hana Berg",
 		"department": "People", "roles": []string{"hr"}, "password": "a long password for hr"}, 201)
-	s.call(t, admin, "POST", "/api/v1/users", map[string]any{"email": "other@example.com", "name": "Olli Other",
+	// Marketing: one learner completed the module, one is overdue, so the
+	// summary and "overdue now" have something to show.
+	olli := s.call(t, admin, "POST", "/api/v1/users", map[string]any{"email": "other@example.com", "name": "Olli Other",
 		"department": "Marketing", "roles": []string{"learner"}}, 201)
+	mia := s.call(t, admin, "POST", "/api/v1/users", map[string]any{"email": "mia@example.com", "name": "Mia Nord",
+		"department": "Marketing", "roles": []string{"learner"}, "password": "a long learner password"}, 201)
+	s.call(t, admin, "POST", "/api/v1/assignments", map[string]any{"module": "fair-ai", "user_ids": []string{olli["id"].(string), mia["id"].(string)},
+		"due_at": time.Now().Add(-48 * time.Hour).UTC().Format(time.RFC3339), "allow_past_due": true}, 201)
+	s.completeModule(t, "mia@example.com", "a long learner password")
 
 	files := t.TempDir()
 	bad := filepath.Join(files, "staff.csv")
@@ -212,6 +219,30 @@ func TestHRJourneyInBrowser(t *testing.T) {
 		}
 		return checkRows(rows)
 	})
+}
+
+// completeModule signs in as email, reads every lesson of the test module
+// and passes its quiz, picking the choices whose text starts with "Right".
+func (s server) completeModule(t *testing.T, email, password string) {
+	t.Helper()
+	tok := s.call(t, "", "POST", "/api/v1/auth/login", map[string]string{"email": email, "password": password}, 200)["access_token"].(string)
+	for _, l := range []string{"intro", "practice", "wrap-up"} {
+		s.call(t, tok, "PUT", "/api/v1/modules/fair-ai/lessons/"+l+"/progress", map[string]any{"completed": true, "seconds_spent": 60}, 200)
+	}
+	at := s.call(t, tok, "POST", "/api/v1/modules/fair-ai/attempts", nil, 201)
+	answers := map[string][]string{}
+	for _, q := range at["questions"].([]any) {
+		q := q.(map[string]any)
+		for _, c := range q["choices"].([]any) {
+			c := c.(map[string]any)
+			if strings.Contains(c["text_html"].(string), "Right") {
+				answers[q["id"].(string)] = append(answers[q["id"].(string)], c["id"].(string))
+			}
+		}
+	}
+	if res := s.call(t, tok, "POST", "/api/v1/attempts/"+at["id"].(string)+"/submit", map[string]any{"answers": answers}, 200); res["passed"] != true {
+		t.Fatalf("quiz not passed: %v", res)
+	}
 }
 
 // restartable is the application on a fixed address that a test can stop
