@@ -143,6 +143,13 @@ func TestHRJourneyInBrowser(t *testing.T) {
 	p.choose(`#department`, "Sales")
 	p.run(chromedp.Click(`//button[normalize-space()="Search"]`))
 	p.run(chromedp.WaitNotPresent(`//th[starts-with(normalize-space(),"Olli Other")]`))
+	// No mail relay here: the invitation's link is shown to pass on.
+	p.run(chromedp.Click(`//tr[th[starts-with(normalize-space(),"Ada Lind")]]//button[starts-with(normalize-space(),"Invite")]`),
+		chromedp.WaitVisible(`//tr[th[starts-with(normalize-space(),"Ada Lind")]]//p[@role="status"][contains(.,"pass this link on")]`))
+	p.run(chromedp.Click(`//tr[th[starts-with(normalize-space(),"Cleo Sand")]]//button[starts-with(normalize-space(),"Disable")]`),
+		chromedp.WaitVisible(`//th[starts-with(normalize-space(),"Cleo Sand")]/span[.="Disabled"]`))
+	p.run(chromedp.Click(`//tr[th[starts-with(normalize-space(),"Cleo Sand")]]//button[starts-with(normalize-space(),"Re-enable")]`),
+		chromedp.WaitNotPresent(`//th[starts-with(normalize-space(),"Cleo Sand")]/span[.="Disabled"]`))
 	p.check("people")
 	p.shots("people")
 
@@ -159,8 +166,15 @@ func TestHRJourneyInBrowser(t *testing.T) {
 	p.run(chromedp.Click(`//button[normalize-space()="Assign"]`))
 	p.run(chromedp.WaitVisible(`//div[@role="status"]/p[starts-with(normalize-space(),"Assigned to 3 people")]`))
 	p.run(chromedp.WaitVisible(`//th[starts-with(normalize-space(),"Ada Lind")]`))
+	// A standing rule for a department nobody is in yet.
+	p.run(chromedp.Click(`//label[starts-with(normalize-space(),"Sales")]`), chromedp.Click(`#due-rule`),
+		chromedp.SendKeys(`#new-department`, "Field Sales"), chromedp.Click(`//button[normalize-space()="Assign"]`),
+		chromedp.WaitVisible(`//div[@role="status"]/p[starts-with(normalize-space(),"Assigned to 0 people")]`),
+		chromedp.WaitVisible(`//th[normalize-space()="Field Sales"]`))
 	p.check("assignments")
 	p.shots("assignments")
+	p.run(chromedp.Click(`//tr[th[normalize-space()="Field Sales"]]//button[starts-with(normalize-space(),"End rule")]`),
+		chromedp.WaitNotPresent(`//th[normalize-space()="Field Sales"]`))
 
 	// Reports: the preview, the summary, and the downloads.
 	p.run(chromedp.Click(`//nav//a[normalize-space()="Reports"]`))

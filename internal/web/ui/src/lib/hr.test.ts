@@ -5,6 +5,7 @@ const form = (over: Partial<AssignForm> = {}): AssignForm => ({
   module: 'fair-ai',
   target: 'department',
   departments: ['Marketing'],
+  newDepartment: '',
   userIds: [],
   due: 'date',
   dueDate: '2027-01-31',
@@ -29,6 +30,11 @@ describe('assignRequest', () => {
   it('makes a standing rule with days and grace', () => {
     const { body } = assignRequest(form({ due: 'rule', dueInDays: '30', graceDays: '14' }));
     expect(body).toEqual({ module: 'fair-ai', departments: ['Marketing'], due_in_days: 30, include_new_members: true, grace_days: 14 });
+  });
+  it('adds a typed department once, for a rule made before anyone joins', () => {
+    expect(assignRequest(form({ due: 'rule', dueInDays: '30', newDepartment: ' Field Sales ' })).body?.departments).toEqual(['Marketing', 'Field Sales']);
+    expect(assignRequest(form({ newDepartment: 'marketing' })).body?.departments).toEqual(['Marketing']);
+    expect(assignRequest(form({ departments: [], newDepartment: 'Field Sales' })).missing).toEqual([]);
   });
   it('assigns people, due some days from now', () => {
     const { body } = assignRequest(form({ target: 'people', userIds: ['u1'], due: 'days', dueInDays: '7' }));

@@ -96,6 +96,8 @@ export interface AssignForm {
   /** "department": to departments; "people": to chosen people. */
   target: 'department' | 'people';
   departments: string[];
+  /** A department typed in, e.g. one nobody is in yet, for a standing rule. */
+  newDepartment: string;
   userIds: string[];
   /** "date": due on a date; "days": due some days from now; "rule": a standing rule. */
   due: 'date' | 'days' | 'rule';
@@ -114,11 +116,14 @@ export interface Missing {
 export function assignRequest(f: AssignForm): { body: Record<string, unknown> | null; missing: Missing[] } {
   const missing: Missing[] = [];
   if (!f.module) missing.push({ field: 'module', message: 'Choose a module' });
-  if (f.target === 'department' && f.departments.length === 0) missing.push({ field: 'departments', message: 'Choose at least one department' });
+  const departments = [...f.departments];
+  const typed = f.newDepartment.trim();
+  if (typed && !departments.some((d) => d.toLowerCase() === typed.toLowerCase())) departments.push(typed);
+  if (f.target === 'department' && departments.length === 0) missing.push({ field: 'departments', message: 'Choose at least one department' });
   if (f.target === 'people' && f.userIds.length === 0) missing.push({ field: 'user_ids', message: 'Choose at least one person' });
   if (f.target === 'people' && f.due === 'rule') missing.push({ field: 'due', message: 'A standing rule is for departments: choose departments' });
   const body: Record<string, unknown> = { module: f.module };
-  if (f.target === 'department') body.departments = f.departments;
+  if (f.target === 'department') body.departments = departments;
   else body.user_ids = f.userIds;
   if (f.due === 'date') {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(f.dueDate)) missing.push({ field: 'due_at', message: 'Enter the due date' });
