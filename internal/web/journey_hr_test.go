@@ -104,6 +104,12 @@ func TestHRJourneyInBrowser(t *testing.T) {
 	s.call(t, admin, "POST", "/api/v1/assignments", map[string]any{"module": "fair-ai", "user_ids": []string{olli["id"].(string), mia["id"].(string)},
 		"due_at": time.Now().Add(-48 * time.Hour).UTC().Format(time.RFC3339), "allow_past_due": true}, 201)
 	s.completeModule(t, "mia@example.com", "a long learner password")
+	// A follow-up module that opens only after the first.
+	s.call(t, admin, "PUT", "/api/v1/modules/fair-ai-advanced", map[string]any{"files": map[string]string{
+		"module.md": "---\ntitle: Fair AI, advanced\nsummary: Audits at scale.\ntopics: [ethics]\nlevel: advanced\n" +
+			"prerequisites: [fair-ai]\n---\n\nAfter the basics.\n",
+		"lessons/01-scale.md": "# At scale\n\nAudit every campaign, not a sample.\n",
+	}}, 201)
 
 	files := t.TempDir()
 	bad := filepath.Join(files, "staff.csv")
@@ -166,6 +172,14 @@ func TestHRJourneyInBrowser(t *testing.T) {
 	p.run(chromedp.Click(`//button[normalize-space()="Assign"]`))
 	p.run(chromedp.WaitVisible(`//div[@role="status"]/p[starts-with(normalize-space(),"Assigned to 3 people")]`))
 	p.run(chromedp.WaitVisible(`//th[starts-with(normalize-space(),"Ada Lind")]`))
+	// A module with a prerequisite: a warning first, and afterwards how
+	// many cannot start it yet.
+	p.choose(`#module`, "fair-ai-advanced")
+	p.run(chromedp.WaitVisible(`//h3[normalize-space()="This module has prerequisites"]`), chromedp.Click(`//button[normalize-space()="Assign"]`),
+		chromedp.WaitVisible(`.error-summary a[href="#prereq-confirm"]`))
+	p.run(chromedp.Click(`#prereq-ok`), chromedp.Click(`//button[normalize-space()="Assign"]`),
+		chromedp.WaitVisible(`//div[@role="status"]/p[starts-with(normalize-space(),"3 of them cannot start yet")]`))
+	p.choose(`#module`, "fair-ai")
 	// A standing rule for a department nobody is in yet.
 	p.run(chromedp.Click(`//label[starts-with(normalize-space(),"Sales")]`), chromedp.Click(`#due-rule`),
 		chromedp.SendKeys(`#new-department`, "Field Sales"), chromedp.Click(`//button[normalize-space()="Assign"]`),
@@ -181,6 +195,7 @@ func TestHRJourneyInBrowser(t *testing.T) {
 	p.heading("Reports")
 	p.run(chromedp.WaitReady(`//select[@id="r-department"]/option[@value="Sales"]`))
 	p.choose(`#r-department`, "Sales")
+	p.choose(`#r-module`, "fair-ai")
 	p.run(chromedp.Click(`//button[normalize-space()="Show report"]`))
 	p.run(chromedp.WaitVisible(`//th[starts-with(normalize-space(),"Ben Holm")]`), chromedp.WaitVisible(`.chart svg rect.chart-bar`))
 	if n := eval[int](p, `document.querySelectorAll('section[aria-labelledby="report-h"] tbody tr').length`); n != 3 {
