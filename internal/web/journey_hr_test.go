@@ -149,7 +149,10 @@ func TestHRJourneyInBrowser(t *testing.T) {
 	p.choose(`#department`, "Sales")
 	p.run(chromedp.Click(`//button[normalize-space()="Search"]`))
 	p.run(chromedp.WaitNotPresent(`//th[starts-with(normalize-space(),"Olli Other")]`))
-	// No mail relay here: the invitation's link is shown to pass on.
+	// No mail relay here: a department's invitations say why they cannot go,
+	// and one person's invitation link is shown to pass on.
+	p.run(chromedp.Click(`//button[starts-with(normalize-space(),"Invite everyone in Sales")]`),
+		chromedp.WaitVisible(`//div[@role="alert"]/p[contains(.,"mail")]`))
 	p.run(chromedp.Click(`//tr[th[starts-with(normalize-space(),"Ada Lind")]]//button[starts-with(normalize-space(),"Invite")]`),
 		chromedp.WaitVisible(`//tr[th[starts-with(normalize-space(),"Ada Lind")]]//p[@role="status"][contains(.,"pass this link on")]`))
 	p.run(chromedp.Click(`//tr[th[starts-with(normalize-space(),"Cleo Sand")]]//button[starts-with(normalize-space(),"Disable")]`),
