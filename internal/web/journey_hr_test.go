@@ -200,7 +200,7 @@ func TestHRJourneyInBrowser(t *testing.T) {
 	p.choose(`#r-department`, "Sales")
 	p.choose(`#r-module`, "fair-ai")
 	p.run(chromedp.Click(`//button[normalize-space()="Show report"]`))
-	p.run(chromedp.WaitVisible(`//th[starts-with(normalize-space(),"Ben Holm")]`), chromedp.WaitVisible(`.chart svg rect.chart-bar`))
+	p.run(chromedp.WaitVisible(`//p[@id="rows-shown"][contains(.,"department Sales; module Fair AI in campaigns")]`), chromedp.WaitVisible(`.chart svg rect.chart-bar`))
 	if n := eval[int](p, `document.querySelectorAll('section[aria-labelledby="report-h"] tbody tr').length`); n != 3 {
 		t.Errorf("report preview shows %d rows, want 3", n)
 	}
