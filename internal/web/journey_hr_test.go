@@ -146,6 +146,7 @@ func TestHRJourneyInBrowser(t *testing.T) {
 	p.run(chromedp.SetUploadFiles(`#csv-file`, []string{good}), chromedp.Click(`//button[normalize-space()="Import"]`))
 	p.run(chromedp.WaitVisible(`//p[@role="status"][starts-with(normalize-space(),"Imported: 3 created")]`))
 	p.run(chromedp.WaitVisible(`//th[starts-with(normalize-space(),"Cleo Sand")]`))
+	p.run(chromedp.WaitReady(`//select[@id="department"]/option[@value="Sales"]`))
 	p.choose(`#department`, "Sales")
 	p.run(chromedp.Click(`//button[normalize-space()="Search"]`))
 	p.run(chromedp.WaitNotPresent(`//th[starts-with(normalize-space(),"Olli Other")]`))
