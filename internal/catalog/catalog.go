@@ -137,6 +137,8 @@ func (s *Service) Known() map[string][]string {
 type Filter struct {
 	Topic string // one of content.Topics, or ""
 	Query string // case-insensitive words matched in the title, summary or slug
+	// IncludeArchived lists archived modules too (for their authors).
+	IncludeArchived bool
 }
 
 // List returns a page of the current modules sorted by title.
@@ -152,7 +154,7 @@ func (s *Service) List(f Filter, p page.Request) ([]*Published, string, error) {
 		if p.Cursor != "" && sortKey(m) <= p.Cursor {
 			continue
 		}
-		if m.Archived || f.Topic != "" && !slices.Contains(m.Topics, f.Topic) {
+		if m.Archived && !f.IncludeArchived || f.Topic != "" && !slices.Contains(m.Topics, f.Topic) {
 			continue
 		}
 		if !matches(m, words) {

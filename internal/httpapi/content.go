@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/base64"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -144,4 +146,38 @@ type publishJSON struct {
 	ContentHash string            `json:"content_hash"`
 	Created     bool              `json:"created"`
 	Warnings    []content.Problem `json:"warnings"`
+}
+
+// moduleFilesJSON is a module's current source files in the shape publish
+// takes, so an author can change them and publish them again.
+type moduleFilesJSON struct {
+	Slug     string            `json:"slug"`
+	Revision int               `json:"revision"`
+	Files    map[string]string `json:"files"`
+}
+
+// moduleFiles answers the source files of a module's current revision
+// (archived ones too): text as it is, images and any file that would not
+// survive as text (invalid UTF-8, or text that itself starts with
+// "base64:") base64-encoded.
+func (s *Server) moduleFiles(c *gin.Context) {
+	m, err := s.Catalog.Lookup(c.Param("slug"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	files, err := s.Catalog.Files(c.Request.Context(), m.Slug, m.Revision)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := moduleFilesJSON{Slug: m.Slug, Revision: m.Revision, Files: make(map[string]string, len(files))}
+	for p, data := range files {
+		if strings.HasSuffix(strings.ToLower(p), ".md") && utf8.Valid(data) && !bytes.HasPrefix(data, []byte(base64Prefix)) {
+			out.Files[p] = string(data)
+			continue
+		}
+		out.Files[p] = base64Prefix + base64.StdEncoding.EncodeToString(data)
+	}
+	c.JSON(http.StatusOK, out)
 }

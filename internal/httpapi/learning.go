@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/upskill/upskill/internal/learning"
-	"github.com/upskill/upskill/internal/page"
 )
 
 // progressJSON is the ModuleProgress of the contract.
@@ -210,12 +209,12 @@ func (s *Server) postFeedback(c *gin.Context) {
 }
 
 func (s *Server) getFeedback(c *gin.Context) {
-	p, err := page.Parse(c.Query("limit"), "")
+	p, err := pageOf(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	sum, err := s.Learning.FeedbackFor(c.Request.Context(), c.Param("slug"), p.Limit)
+	sum, err := s.Learning.FeedbackFor(c.Request.Context(), c.Param("slug"), p)
 	if err != nil {
 		fail(c, err)
 		return
@@ -229,5 +228,5 @@ func (s *Server) getFeedback(c *gin.Context) {
 		comments[i] = feedbackCommentJSON{Rating: cm.Rating, Comment: cm.Comment, CreatedAt: cm.At.UTC()}
 	}
 	c.JSON(http.StatusOK, feedbackSummaryJSON{Count: sum.Count, AverageRating: sum.AverageRating, Distribution: dist,
-		Comments: comments})
+		Comments: comments, NextCursor: sum.Next})
 }

@@ -123,7 +123,18 @@ func (s *Server) listModules(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	mods, next, err := s.Catalog.List(catalog.Filter{Topic: c.Query("topic"), Query: c.Query("q")}, p)
+	f := catalog.Filter{Topic: c.Query("topic"), Query: c.Query("q")}
+	archived, err := boolParam(c, "include_archived")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	f.IncludeArchived = archived != nil && *archived
+	if f.IncludeArchived && !authors(c) {
+		fail(c, fault.New(fault.Forbidden, "only trainers and admins may list archived modules"))
+		return
+	}
+	mods, next, err := s.Catalog.List(f, p)
 	if err != nil {
 		fail(c, err)
 		return

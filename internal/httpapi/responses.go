@@ -58,6 +58,7 @@ type feedbackSummaryJSON struct {
 	Comments      []feedbackCommentJSON `json:"comments"`
 	Count         int                   `json:"count"`
 	Distribution  map[string]int        `json:"distribution"`
+	NextCursor    string                `json:"next_cursor"`
 }
 
 // feedbackCommentJSON is one non-empty comment of a summary.

@@ -57,7 +57,7 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodPost, Path: "/api/v1/admin/deliveries/{id}/retry", Access: roles(admin), handle: s.retryDelivery},
 
 		// Catalog
-		{Method: http.MethodGet, Path: "/api/v1/modules", Access: signedIn, Query: paged("topic", "q"), handle: s.listModules},
+		{Method: http.MethodGet, Path: "/api/v1/modules", Access: signedIn, Query: paged("topic", "q", "include_archived"), handle: s.listModules},
 		{Method: http.MethodGet, Path: "/api/v1/modules/{slug}", Access: signedIn, handle: s.getModule},
 		{Method: http.MethodGet, Path: "/api/v1/modules/{slug}/lessons/{lesson}", Access: signedIn, handle: s.getLesson},
 		{Method: http.MethodGet, Path: "/api/v1/modules/{slug}/assets/{file}", Access: public, handle: s.moduleAsset},
@@ -68,6 +68,7 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodPost, Path: "/api/v1/content/preview", Access: roles(trainer, admin), MaxBody: maxContentBody, handle: s.previewContent},
 		{Method: http.MethodPost, Path: "/api/v1/modules/{slug}/archive", Access: roles(trainer, admin), handle: s.archiveModule},
 		{Method: http.MethodPost, Path: "/api/v1/modules/{slug}/unarchive", Access: roles(trainer, admin), handle: s.unarchiveModule},
+		{Method: http.MethodGet, Path: "/api/v1/modules/{slug}/files", Access: roles(trainer, admin), handle: s.moduleFiles},
 
 		// Learning: any role may learn.
 		{Method: http.MethodGet, Path: "/api/v1/me/enrollments", Access: signedIn, Query: paged(), handle: s.myEnrollments},
@@ -76,7 +77,7 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodPost, Path: "/api/v1/modules/{slug}/attempts", Access: signedIn, handle: s.startAttempt},
 		{Method: http.MethodPost, Path: "/api/v1/attempts/{id}/submit", Access: signedIn, handle: s.submitAttempt},
 		{Method: http.MethodPost, Path: "/api/v1/modules/{slug}/feedback", Access: signedIn, handle: s.postFeedback},
-		{Method: http.MethodGet, Path: "/api/v1/modules/{slug}/feedback", Access: roles(trainer, hr, admin), Query: []string{"limit"}, handle: s.getFeedback},
+		{Method: http.MethodGet, Path: "/api/v1/modules/{slug}/feedback", Access: roles(trainer, hr, admin), Query: paged(), handle: s.getFeedback},
 
 		// Records: the holder, HR and admins see one (others get 404);
 		// anyone may verify.

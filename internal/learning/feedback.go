@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/upskill/upskill/internal/fault"
+	"github.com/upskill/upskill/internal/page"
 	"github.com/upskill/upskill/internal/store"
 )
 
@@ -88,6 +89,7 @@ type FeedbackSummary struct {
 	AverageRating *float64    // two decimals; nil without feedback
 	Distribution  map[int]int // rating -> count, every rating 1-5 present
 	Comments      []FeedbackComment
+	Next          string // the cursor of the next page of comments; "" on the last
 }
 
 // FeedbackComment is one non-empty comment. At is when it was written
@@ -100,7 +102,12 @@ type FeedbackComment struct {
 
 // FeedbackFor summarises the feedback on the module slug over all its
 // revisions, with the newest limit comments.
-func (s *Service) FeedbackFor(ctx context.Context, slug string, limit int) (FeedbackSummary, error) {
+// FeedbackFor summarises the feedback on slug over every revision and
+// returns a page of its non-empty comments, newest first. The figures
+// cover every rating whatever the page; the comments continue after the
+// cursor (the last comment's time and author, never shown).
+func (s *Service) FeedbackFor(ctx context.Context, slug string, p page.Request) (FeedbackSummary, error) {
+	p = p.OrDefault()
 	if _, _, err := s.current(slug); err != nil {
 		return FeedbackSummary{}, err
 	}
@@ -124,11 +131,22 @@ func (s *Service) FeedbackFor(ctx context.Context, slug string, limit int) (Feed
 		avg := math.Round(float64(sum)/float64(out.Count)*100) / 100
 		out.AverageRating = &avg
 	}
+	q := db.Select("user_id", "rating", "comment", "updated_at").Where("module = ? AND comment <> ''", slug)
+	if p.Cursor != "" {
+		at, user, ok := strings.Cut(p.Cursor, "|")
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if !ok || err != nil || !knownID(user) {
+			return FeedbackSummary{}, page.ErrBadCursor
+		}
+		q = q.Where("updated_at < ? OR (updated_at = ? AND user_id > ?)", t, t, user)
+	}
 	var fs []Feedback
-	if err := db.Select("rating", "comment", "updated_at").Where("module = ? AND comment <> ''", slug).
-		Order("updated_at DESC, user_id").Limit(limit).Find(&fs).Error; err != nil {
+	if err := q.Order("updated_at DESC, user_id").Limit(p.Limit + 1).Find(&fs).Error; err != nil {
 		return FeedbackSummary{}, fault.Wrap(err, "could not read feedback on %q", slug)
 	}
+	fs, out.Next = page.Trim(fs, p.Limit, func(f Feedback) string {
+		return f.UpdatedAt.UTC().Format(time.RFC3339Nano) + "|" + f.UserID
+	})
 	for _, f := range fs {
 		out.Comments = append(out.Comments, FeedbackComment{Rating: f.Rating, Comment: f.Comment, At: f.UpdatedAt})
 	}

@@ -150,7 +150,7 @@ func TestFeedback(t *testing.T) {
 		if _, _, err := e.svc.GiveFeedback(ctx, u1, "nope", 3, ""); !fault.Is(err, fault.NotFound) {
 			t.Errorf("unknown module: %v", err)
 		}
-		sum, err := e.svc.FeedbackFor(ctx, "bias", 50)
+		sum, err := e.svc.FeedbackFor(ctx, "bias", page.Request{Limit: 50})
 		if err != nil || sum.Count != 3 || *sum.AverageRating != 4.67 || sum.Distribution[5] != 2 || sum.Distribution[4] != 1 ||
 			sum.Distribution[1] != 0 || len(sum.Comments) != 2 || sum.Comments[1].Comment != "Better on a second read" {
 			t.Fatalf("summary = %+v, %v", sum, err)

@@ -66,8 +66,8 @@ type server struct {
 }
 
 // startServer runs the real application on 127.0.0.1:0 with the test
-// module as its content.
-func startServer(t *testing.T) server {
+// module as its content; extraEnv adds settings (name, value, ...).
+func startServer(t *testing.T, extraEnv ...string) server {
 	t.Helper()
 	dir := t.TempDir()
 	for name, text := range testModule {
@@ -88,6 +88,9 @@ func startServer(t *testing.T) server {
 		"UPSKILL_DATA_DIR": filepath.Join(dir, "data"), "UPSKILL_CONTENT_DIR": filepath.Join(dir, "content"),
 		"UPSKILL_BASE_URL": url, "UPSKILL_ADMIN_EMAIL": "admin@example.com",
 		"UPSKILL_ADMIN_PASSWORD": "correct horse battery staple", "UPSKILL_SHUTDOWN_TIMEOUT": "5s",
+	}
+	for i := 0; i+1 < len(extraEnv); i += 2 {
+		env[extraEnv[i]] = extraEnv[i+1]
 	}
 	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
 	config.Bind(fs)

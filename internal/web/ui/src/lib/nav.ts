@@ -16,10 +16,21 @@ export interface NavEntry {
 export const nav: NavEntry[] = [
   { href: '/', label: 'My learning', routes: ['home', 'module', 'lesson', 'quiz'], roles: [] },
   { href: '/records', label: 'My records', routes: ['records'], roles: [] },
-  // HR (issue 12): people, assignments, reports.
+  // HR: people, assignments, reports.
   { href: '/people', label: 'People', routes: ['people'], roles: ['hr', 'admin'] },
   { href: '/assignments', label: 'Assignments', routes: ['assignments'], roles: ['hr', 'admin'] },
   { href: '/reports', label: 'Reports', routes: ['reports'], roles: ['hr', 'admin'] },
+  // Trainers: modules (list, editor, feedback).
+  {
+    href: '/trainer/modules',
+    label: 'Modules',
+    routes: ['trainer-modules', 'trainer-new', 'trainer-edit', 'trainer-feedback'],
+    roles: ['trainer', 'admin'],
+  },
+  // Admins: roles, audit log, deliveries.
+  { href: '/admin/users', label: 'Roles', routes: ['admin-users', 'admin-user'], roles: ['admin'] },
+  { href: '/admin/audit', label: 'Audit log', routes: ['admin-audit'], roles: ['admin'] },
+  { href: '/admin/deliveries', label: 'Deliveries', routes: ['admin-deliveries'], roles: ['admin'] },
   { href: '/settings', label: 'Settings', routes: ['settings'], roles: [] },
 ];
 

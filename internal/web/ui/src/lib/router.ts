@@ -19,10 +19,18 @@ const routes: [string, string][] = [
   ['accept', '/accept-invite'],
   ['reset', '/reset-password'],
   ['settings', '/settings'],
-  // HR (issue 12)
+  // HR, trainer and admin pages (loaded on demand: see lib/pages.ts; roles in lib/nav.ts)
   ['people', '/people'],
   ['assignments', '/assignments'],
   ['reports', '/reports'],
+  ['trainer-modules', '/trainer/modules'],
+  ['trainer-new', '/trainer/modules/new'],
+  ['trainer-edit', '/trainer/modules/:slug/edit'],
+  ['trainer-feedback', '/trainer/modules/:slug/feedback'],
+  ['admin-audit', '/admin/audit'],
+  ['admin-deliveries', '/admin/deliveries'],
+  ['admin-users', '/admin/users'],
+  ['admin-user', '/admin/users/:id'],
 ];
 
 /** The route for a URL path and query; name "notfound" when none fits. */
