@@ -1,269 +1,250 @@
-// Command loadtest seeds a synthetic company into a fresh upskill on this
-// machine (127.0.0.1 only) and drives its HTTP API with many concurrent
-// learners. It prints throughput and latency per scenario, each next to a
-// baseline (GET /healthz) measured in the same run, so figures from
-// different machines compare as ratios.
+// Command loadtest measures upskill on this machine against the machine's
+// own limits, measured in the same run.
+//
+// It builds (or takes, with -bin) the upskill binary and runs it as its own
+// process on 127.0.0.1 with a fresh data directory and the shipped content,
+// seeds a synthetic company in bulk, signs in learners and drives the API
+// with -conns keep-alive connections. Beside each scenario it measures the
+// limit it is compared with, each in a process of its own: bare Gin serving
+// the very same response bytes, a raw one-row-per-transaction SQLite insert
+// loop with the service's pragmas, and the sqlite3 shell running the
+// report's own query on the same database file. Scenarios and limits are
+// interleaved over -runs so the machine's drift spreads over all of them;
+// the figures written with -json are the medians.
+//
+// Everything it starts it stops by process id, and it removes its files.
+// All traffic goes to 127.0.0.1 and every loop is bounded in time.
 package main
 
 import (
-	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
-	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
+	"syscall"
 	"time"
-
-	"github.com/spf13/pflag"
-
-	"github.com/upskill/upskill/internal/app"
-	"github.com/upskill/upskill/internal/config"
-	"github.com/upskill/upskill/internal/identity"
-	pagepkg "github.com/upskill/upskill/internal/page"
 )
 
 func main() {
+	// The limits run as child processes of this same binary.
+	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "child-") {
+		os.Exit(child(os.Args[1], os.Args[2:]))
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 type options struct {
 	users       int
-	concurrency int
+	conns       int
+	logins      int
+	runs        int
 	duration    time.Duration
+	bin         string
 	contentDir  string
 	databaseURL string
+	jsonOut     string
+	keep        bool
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	var o options
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.IntVar(&o.users, "users", 2000, "learners to seed")
-	fs.IntVar(&o.concurrency, "concurrency", 32, "concurrent clients")
-	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long each scenario runs")
-	fs.StringVar(&o.contentDir, "content", "content", "modules to import")
-	fs.StringVar(&o.databaseURL, "database-url", "", "database (default: a SQLite file in a temp dir; a postgres:// URL must point at 127.0.0.1)")
+	fs.IntVar(&o.users, "users", 100000, "learners to seed (each gets 20 assignments: the report has users × 20 rows)")
+	fs.IntVar(&o.conns, "conns", 64, "keep-alive connections per scenario")
+	fs.IntVar(&o.logins, "logins", 8, "learners who sign in through the API (argon2); the other connections' learners get seeded logins")
+	fs.IntVar(&o.runs, "runs", 3, "rounds of every scenario and limit, interleaved; the figures are their medians")
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each scenario and limit runs")
+	fs.StringVar(&o.bin, "bin", "", "the upskill binary (default: go build ./cmd/upskill into the temp dir)")
+	fs.StringVar(&o.contentDir, "content", "content", "the shipped content")
+	fs.StringVar(&o.databaseURL, "database-url", "", "an empty PostgreSQL database on 127.0.0.1 (default: SQLite in the temp dir)")
+	fs.StringVar(&o.jsonOut, "json", "", "write the medians to this file as JSON")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temp dir (data, server log) for a look afterwards")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if err := loadtest(o, stdout); err != nil {
+	if o.users < 100 || o.conns < 1 || o.runs < 1 || o.duration <= 0 {
+		fmt.Fprintln(stderr, "loadtest: want -users ≥ 100, -conns ≥ 1, -runs ≥ 1 and a positive -duration")
+		return 2
+	}
+	if o.databaseURL != "" && !loopbackURL(o.databaseURL) {
+		fmt.Fprintln(stderr, "loadtest: load is only ever pointed at this machine: the database URL must name 127.0.0.1")
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	started := time.Now()
+	res, err := loadtest(ctx, o, stdout)
+	if err != nil {
 		fmt.Fprintln(stderr, "loadtest:", err)
 		return 1
+	}
+	fmt.Fprintf(stdout, "\nwhole run: %s\n", time.Since(started).Round(time.Second))
+	if o.jsonOut != "" {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(o.jsonOut, append(b, '\n'), 0o644); err != nil {
+			fmt.Fprintln(stderr, "loadtest:", err)
+			return 1
+		}
 	}
 	return 0
 }
 
-func loadtest(o options, out io.Writer) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	dir, err := os.MkdirTemp("", "upskill-loadtest-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	if o.databaseURL != "" && !strings.Contains(o.databaseURL, "@127.0.0.1") && !strings.Contains(o.databaseURL, "@localhost") {
-		return fmt.Errorf("load is only ever pointed at this machine: the database URL must name 127.0.0.1")
-	}
-	env := map[string]string{"UPSKILL_DATA_DIR": filepath.Join(dir, "data"), "UPSKILL_CONTENT_DIR": o.contentDir,
-		"UPSKILL_DATABASE_URL": o.databaseURL, "UPSKILL_ADDR": "127.0.0.1:0"}
-	flags := pflag.NewFlagSet("x", pflag.ContinueOnError)
-	config.Bind(flags)
-	cfg, err := config.Load(flags, func(k string) string { return env[k] })
-	if err != nil {
-		return err
-	}
-	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	go func() { _ = a.Serve(ctx, ln) }()
-	base := "http://" + ln.Addr().String()
-
-	tokens, err := seed(ctx, a, o.users)
-	if err != nil {
-		return err
-	}
-	slug, lessons := firstModule(a)
-	fmt.Fprintf(out, "upskill load test: %d learners, %d concurrent clients, %s per scenario, module %q (%d lessons), database %s\n\n",
-		o.users, o.concurrency, o.duration, slug, len(lessons), a.DB.Dialect)
-
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency * 2}, Timeout: 30 * time.Second}
-	var seq atomic.Int64
-	next := func() (string, int64) {
-		n := seq.Add(1)
-		return tokens[int(n)%len(tokens)], n
-	}
-	scenarios := []scenario{
-		{"baseline GET /healthz", func() (*http.Request, error) { return http.NewRequest("GET", base+"/healthz", nil) }},
-		{"GET /api/v1/modules", func() (*http.Request, error) {
-			tok, _ := next()
-			return authed("GET", base+"/api/v1/modules", tok, nil)
-		}},
-		{"GET lesson", func() (*http.Request, error) {
-			tok, n := next()
-			return authed("GET", fmt.Sprintf("%s/api/v1/modules/%s/lessons/%s", base, slug, lessons[int(n)%len(lessons)]), tok, nil)
-		}},
-		{"PUT lesson progress (write)", func() (*http.Request, error) {
-			tok, n := next()
-			return authed("PUT", fmt.Sprintf("%s/api/v1/modules/%s/lessons/%s/progress", base, slug, lessons[int(n)%len(lessons)]),
-				tok, []byte(`{"completed":true,"seconds_spent":30}`))
-		}},
-		{"GET /api/v1/me/enrollments", func() (*http.Request, error) {
-			tok, _ := next()
-			return authed("GET", base+"/api/v1/me/enrollments", tok, nil)
-		}},
-	}
-	fmt.Fprintf(out, "%-30s %9s %10s %9s %9s %9s %8s %12s\n", "scenario", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "p50 vs base")
-	var baseP50 time.Duration
-	for i, sc := range scenarios {
-		r := drive(client, sc, o.concurrency, o.duration)
-		if i == 0 {
-			baseP50 = r.pct(50)
-		}
-		fmt.Fprintf(out, "%-30s %9d %10.0f %9.2f %9.2f %9.2f %8d %11.1fx\n", sc.name, r.n, float64(r.n)/o.duration.Seconds(),
-			ms(r.pct(50)), ms(r.pct(95)), ms(r.pct(99)), r.errors, float64(r.pct(50))/float64(max(baseP50, 1)))
-	}
-	return nil
+func loopbackURL(u string) bool {
+	return strings.Contains(u, "@127.0.0.1:") || strings.Contains(u, "@127.0.0.1/") || strings.Contains(u, "@localhost")
 }
 
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func authed(method, url, token string, body []byte) (*http.Request, error) {
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	return req, nil
+// Result holds the medians over the runs, under the names the issue gives.
+type Result struct {
+	ReadRPS           float64  `json:"read_rps"`
+	ReadP99MS         float64  `json:"read_p99_ms"`
+	BareGinRPS        float64  `json:"bare_gin_rps"`
+	ReadVsBare        float64  `json:"read_vs_bare"`
+	WriteRPS          float64  `json:"write_rps"`
+	WriteP99MS        float64  `json:"write_p99_ms"`
+	WriteErrors       float64  `json:"write_errors"`
+	RawSQLiteRowsPerS float64  `json:"raw_sqlite_rows_per_s"`
+	WriteVsRaw        float64  `json:"write_vs_raw"`
+	QuizRPS           float64  `json:"quiz_rps"`
+	QuizP99MS         float64  `json:"quiz_p99_ms"`
+	QuizErrors        float64  `json:"quiz_errors"`
+	VerifyRPS         float64  `json:"verify_rps"`
+	VerifyVsBare      float64  `json:"verify_vs_bare"`
+	ReportRows        float64  `json:"report_rows"`
+	ReportSeconds     float64  `json:"report_seconds"`
+	SQLite3CLISeconds *float64 `json:"sqlite3_cli_seconds"`
+	ReportVsCLI       *float64 `json:"report_vs_cli"`
+	ReportPeakRSSMB   float64  `json:"report_peak_rss_mb"`
+	StartupFirstMS    float64  `json:"startup_first_ms"`
+	StartupSecondMS   float64  `json:"startup_second_ms"`
+	ServerPeakRSSMB   float64  `json:"server_peak_rss_mb"`
 }
 
-// seed imports the learners through the same code path as the API and
-// signs an access token for each (logging in each one would measure argon2,
-// which is deliberately slow).
-func seed(ctx context.Context, a *app.App, n int) ([]string, error) {
-	var b strings.Builder
-	b.WriteString("email,name,department,employee_id\n")
-	for i := range n {
-		fmt.Fprintf(&b, "learner%d@loadtest.example,Learner %d,Department %d,LT%06d\n", i, i, i%25, i)
-	}
-	admin := identity.Principal{Roles: identity.Roles{identity.RoleAdmin}}
-	if _, err := a.Identity.ImportCSV(ctx, admin, strings.NewReader(b.String())); err != nil {
-		return nil, err
-	}
-	var tokens []string
-	for page := ""; ; {
-		req, err := pagepkg.Parse("500", page)
-		if err != nil {
-			return nil, err
-		}
-		users, next, err := a.Identity.ListUsers(ctx, identity.UserFilter{Query: "@loadtest.example"}, req)
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range users {
-			tok, _, err := a.Identity.Tokens().Issue(u.ID, u.Roles)
-			if err != nil {
-				return nil, err
-			}
-			tokens = append(tokens, tok)
-		}
-		if next == "" {
-			break
-		}
-		page = next
-	}
-	return tokens, nil
-}
+// figures collects one value per run for each named figure.
+type figures map[string][]float64
 
-// firstModule picks a published module without prerequisites.
-func firstModule(a *app.App) (string, []string) {
-	for slug, prereqs := range a.Catalog.Known() {
-		if len(prereqs) > 0 {
-			continue
-		}
-		p, err := a.Catalog.Module(slug)
-		if err != nil {
-			continue
-		}
-		var lessons []string
-		for _, l := range p.Module.Lessons {
-			lessons = append(lessons, l.Slug)
-		}
-		return slug, lessons
-	}
-	return "", nil
-}
+func (f figures) add(name string, v float64) { f[name] = append(f[name], v) }
 
-type scenario struct {
-	name string
-	req  func() (*http.Request, error)
-}
-
-type result struct {
-	n, errors int
-	latencies []time.Duration
-}
-
-func (r result) pct(p int) time.Duration {
-	if len(r.latencies) == 0 {
+func (f figures) median(name string) float64 {
+	v := slices.Clone(f[name])
+	if len(v) == 0 {
 		return 0
 	}
-	return r.latencies[min(len(r.latencies)-1, len(r.latencies)*p/100)]
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
-// drive runs one scenario with c workers for d.
-func drive(client *http.Client, sc scenario, c int, d time.Duration) result {
-	var mu sync.Mutex
-	var res result
-	deadline := time.Now().Add(d)
-	var wg sync.WaitGroup
-	for range c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var local []time.Duration
-			errs := 0
-			for time.Now().Before(deadline) {
-				req, err := sc.req()
-				if err != nil {
-					errs++
-					continue
-				}
-				start := time.Now()
-				resp, err := client.Do(req)
-				if err == nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-				local = append(local, time.Since(start))
-				if err != nil || resp.StatusCode >= 400 {
-					errs++
-				}
-			}
-			mu.Lock()
-			res.latencies = append(res.latencies, local...)
-			res.errors += errs
-			mu.Unlock()
-		}()
+func (f figures) spread(name string) (lo, hi float64) {
+	v := f[name]
+	if len(v) == 0 {
+		return 0, 0
 	}
-	wg.Wait()
-	sort.Slice(res.latencies, func(i, j int) bool { return res.latencies[i] < res.latencies[j] })
-	res.n = len(res.latencies)
-	return res
+	return slices.Min(v), slices.Max(v)
+}
+
+func loadtest(ctx context.Context, o options, out io.Writer) (*Result, error) {
+	dir, err := os.MkdirTemp("", "upskill-loadtest-")
+	if err != nil {
+		return nil, err
+	}
+	if o.keep {
+		fmt.Fprintln(out, "keeping", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	h := &harness{o: o, dir: dir, out: out, figs: figures{}}
+	defer h.stopAll()
+	if err := h.prepare(ctx); err != nil {
+		return nil, err
+	}
+	for r := 1; r <= o.runs; r++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(out, "\n== run %d of %d\n", r, o.runs)
+		if err := h.round(ctx, r); err != nil {
+			return nil, fmt.Errorf("run %d: %w", r, err)
+		}
+	}
+	res := h.result()
+	h.printTable(res)
+	return res, nil
+}
+
+func (h *harness) result() *Result {
+	f := h.figs
+	r := &Result{
+		ReadRPS: f.median("read_rps"), ReadP99MS: f.median("read_p99_ms"), BareGinRPS: f.median("bare_gin_rps"),
+		ReadVsBare: f.median("read_vs_bare"), WriteRPS: f.median("write_rps"), WriteP99MS: f.median("write_p99_ms"),
+		WriteErrors: f.median("write_errors"), RawSQLiteRowsPerS: f.median("raw_sqlite_rows_per_s"),
+		WriteVsRaw: f.median("write_vs_raw"), QuizRPS: f.median("quiz_rps"), QuizP99MS: f.median("quiz_p99_ms"),
+		QuizErrors: f.median("quiz_errors"), VerifyRPS: f.median("verify_rps"), VerifyVsBare: f.median("verify_vs_bare"),
+		ReportRows: f.median("report_rows"), ReportSeconds: f.median("report_seconds"),
+		ReportPeakRSSMB: f.median("report_peak_rss_mb"), StartupFirstMS: f.median("startup_first_ms"),
+		StartupSecondMS: f.median("startup_second_ms"), ServerPeakRSSMB: f.median("server_peak_rss_mb"),
+	}
+	if len(f["sqlite3_cli_seconds"]) > 0 {
+		cli, ratio := f.median("sqlite3_cli_seconds"), f.median("report_vs_cli")
+		r.SQLite3CLISeconds, r.ReportVsCLI = &cli, &ratio
+	}
+	return r
+}
+
+var tableRows = []struct{ name, target string }{
+	{"read_rps", ""}, {"read_p99_ms", ""}, {"bare_gin_rps", ""}, {"read_vs_bare", "≥ 0.60"},
+	{"write_rps", ""}, {"write_p99_ms", "≤ 30"}, {"write_errors", "= 0"}, {"raw_sqlite_rows_per_s", ""}, {"write_vs_raw", "≥ 0.30"},
+	{"quiz_rps", "≥ 2000"}, {"quiz_p99_ms", ""}, {"quiz_errors", "= 0"},
+	{"verify_rps", ""}, {"verify_vs_bare", "≥ 0.50"},
+	{"report_rows", ""}, {"report_seconds", ""}, {"sqlite3_cli_seconds", ""}, {"report_vs_cli", "≤ 2.0"}, {"report_peak_rss_mb", "≤ 64"},
+	{"startup_first_ms", ""}, {"startup_second_ms", "≤ 300"}, {"server_peak_rss_mb", "≤ 200"},
+}
+
+func (h *harness) printTable(_ *Result) {
+	fmt.Fprintf(h.out, "\n%d learners, %d connections, %s per scenario, %d runs, %s\n\n", h.o.users, h.o.conns, h.o.duration, h.o.runs, h.dialect())
+	fmt.Fprintf(h.out, "| %-22s | %12s | %25s | %-8s |\n", "figure", "median", "spread (min – max)", "target")
+	fmt.Fprintf(h.out, "| %s | %s | %s | %s |\n", strings.Repeat("-", 22), strings.Repeat("-", 12), strings.Repeat("-", 25), strings.Repeat("-", 8))
+	for _, row := range tableRows {
+		if len(h.figs[row.name]) == 0 {
+			fmt.Fprintf(h.out, "| %-22s | %12s | %25s | %-8s |\n", row.name, "—", "", row.target)
+			continue
+		}
+		lo, hi := h.figs.spread(row.name)
+		fmt.Fprintf(h.out, "| %-22s | %12s | %25s | %-8s |\n", row.name, num(h.figs.median(row.name)), num(lo)+" – "+num(hi), row.target)
+	}
+}
+
+func num(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	default:
+		return fmt.Sprintf("%.2f", v)
+	}
+}
+
+func (h *harness) dialect() string {
+	if h.o.databaseURL != "" {
+		return "PostgreSQL"
+	}
+	return "SQLite"
+}
+
+// mustAbs resolves p against the working directory.
+func mustAbs(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	return a
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/upskill/upskill/internal/catalog"
 	"github.com/upskill/upskill/internal/config"
 	"github.com/upskill/upskill/internal/content"
+	"github.com/upskill/upskill/internal/policies"
 )
 
 const defaultContentDir = "content"
@@ -149,6 +150,10 @@ func (e *env) contentImportCommand() *cobra.Command {
 				fmt.Fprintf(e.stdout, "%s: revision %d (%s)\n", r.Slug, r.Revision, state)
 			}
 			if err != nil {
+				return err
+			}
+			// Policies (policies/<slug>.md) are published alongside.
+			if err := policies.New(db, policies.Options{Log: log}).ImportDir(cmd.Context(), dir); err != nil {
 				return err
 			}
 			if failed > 0 {

@@ -151,7 +151,7 @@ func TestContentNewScaffoldWarnsUntilFilledIn(t *testing.T) {
 
 // A module folder can be linted on its own, its prerequisites resolved
 // against the modules beside it; the reserved folders of the content root
-// are not modules, and pulses are checked.
+// are not modules, and pulses and policies are checked.
 func TestContentLintFolders(t *testing.T) {
 	env := testEnv(t)
 	dir := t.TempDir()
@@ -163,7 +163,7 @@ func TestContentLintFolders(t *testing.T) {
 		"README.md":                 "# Our modules\n",
 		"SOURCES.md":                "# Sources\n",
 		"paths/starter.md":          "---\ntitle: Starter\nsummary: s\nmodules: [ai-basics]\n---\n",
-		"policies/ai-use.md":        "---\ntitle: AI use\n---\n",
+		"policies/ai-use.md":        "---\ntitle: AI use\nsummary: s\n---\n\nUse approved tools.\n",
 		"pulses/readiness.md":       "---\ntitle: Readiness\nfor: [ai-basics, starter]\n---\n\n## I know where AI helps {#where}\n\n## I can check its output {#check}\n",
 		"Draft-mod/Module.md":       "---\ntitle: x\n---\n",
 		"Draft-mod/lessons/01-a.md": "# A\n",
@@ -266,5 +266,37 @@ func TestContentHelp(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, env, "content", "lint", "a", "b"); code != 2 {
 		t.Errorf("content lint a b: exit %d, want 2", code)
+	}
+}
+
+// Paths and pulses are linted with the modules and published by the
+// import, paths first; one with problems is reported and not published.
+func TestContentImportPathsAndPulses(t *testing.T) {
+	env := migratedEnv(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, goodModule("ai-basics", "AI Basics"))
+	writeFiles(t, dir, map[string]string{
+		"paths/starter.md":    "---\ntitle: Starter\nsummary: s\nmodules: [ai-basics]\nvalid_for: 1y\n---\n\nBegin here.\n",
+		"paths/broken.md":     "---\ntitle: Broken\nsummary: s\nmodules: [ai-basics, missing-one, ai-basics]\n---\n",
+		"pulses/readiness.md": "---\ntitle: Readiness\nfor: [starter]\n---\n\n## I know where AI helps {#where}\n",
+	})
+	code, out, _ := runCLI(t, env, "content", "lint", dir)
+	for _, want := range []string{`paths/broken.md:4: modules names "missing-one", which is no module here`, `paths/broken.md:4: modules names "ai-basics" twice`} {
+		if code != 1 || !strings.Contains(out, want) {
+			t.Errorf("lint: exit %d, stdout lacks %q:\n%s", code, want, out)
+		}
+	}
+	code, out, errs := runCLI(t, env, "content", "import", dir)
+	for _, want := range []string{"ai-basics: revision 1 (new)", "paths/starter: revision 1 (new)", "pulses/readiness: revision 1 (new)", "paths/broken: not published (2 problems)"} {
+		if code != 1 || !strings.Contains(out, want) {
+			t.Errorf("import: exit %d, stdout lacks %q:\n%s\n%s", code, want, out, errs)
+		}
+	}
+	if err := os.Remove(filepath.Join(dir, "paths", "broken.md")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCLI(t, env, "content", "import", dir)
+	if code != 0 || !strings.Contains(out, "paths/starter: revision 1 (unchanged)") {
+		t.Errorf("second import: exit %d\n%s", code, out)
 	}
 }

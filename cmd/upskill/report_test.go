@@ -56,7 +56,7 @@ func TestReportCompletionsCommand(t *testing.T) {
 		t.Fatalf("CSV (%v):\n%s", err, out)
 	}
 	row := recs[1]
-	if strings.Join(recs[0], ",") != "employee_id,email,name,department,module,module_title,revision,status,progress_percent,best_score,attempts,assigned_at,due_at,overdue,completed_at,record_id,expires_at" ||
+	if strings.Join(recs[0], ",") != "employee_id,email,name,department,module,module_title,revision,status,progress_percent,best_score,attempts,assigned_at,due_at,overdue,completed_at,record_id,expires_at,path" ||
 		row[0] != "E1" || row[2] != "'=Ann Archer" || row[4] != "ai-basics" || row[5] != "AI Basics" || row[7] != "not_started" || row[13] != "false" {
 		t.Errorf("report:\n%s", out)
 	}

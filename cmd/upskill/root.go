@@ -79,7 +79,8 @@ func (e *env) rootCommand() *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(e.serveCommand(), e.migrateCommand(), e.versionCommand(), e.healthcheckCommand(), e.usersCommand(),
-		e.contentCommand(), e.reportCommand(), e.backupCommand(), e.mailCommand(), e.remindersCommand())
+		e.contentCommand(), e.reportCommand(), e.backupCommand(), e.mailCommand(), e.remindersCommand(),
+		e.retentionCommand())
 	root.CompletionOptions.DisableDefaultCmd = true
 	return root
 }

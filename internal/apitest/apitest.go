@@ -42,9 +42,12 @@ func LoadContract(t testing.TB) *Contract {
 	contractOnce.Do(func() {
 		for _, ct := range []string{"text/plain", "text/html", "application/yaml", "text/csv", "application/pdf",
 			"image/png", "image/jpeg", "image/gif", "image/webp",
-			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"} {
+			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+			"application/vc+jwt"} {
 			openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
 		}
+		// SCIM speaks JSON under its own media type.
+		openapi3filter.RegisterBodyDecoder("application/scim+json", openapi3filter.JSONBodyDecoder)
 		loader := openapi3.NewLoader()
 		doc, err := loader.LoadFromData(api.OpenAPI)
 		if err != nil {
@@ -88,7 +91,12 @@ func (c *Contract) CheckResponse(t testing.TB, req *http.Request, status int, he
 		t.Errorf("%s %s: response has no X-Request-ID", req.Method, req.URL.Path)
 	}
 	ct := header.Get("Content-Type")
-	if status >= 400 && !strings.HasPrefix(ct, "application/problem+json") {
+	// SCIM answers its errors in SCIM's own format (RFC 7644 3.12).
+	if scim := strings.HasPrefix(req.URL.Path, "/scim/"); scim && status >= 400 && status != http.StatusNotFound && status != http.StatusMethodNotAllowed {
+		if !strings.HasPrefix(ct, "application/scim+json") {
+			t.Errorf("%s %s: SCIM error %d has Content-Type %q, want application/scim+json; body: %s", req.Method, req.URL.Path, status, ct, body)
+		}
+	} else if !scim && status >= 400 && !strings.HasPrefix(ct, "application/problem+json") {
 		t.Errorf("%s %s: error %d has Content-Type %q, want application/problem+json; body: %s", req.Method, req.URL.Path, status, ct, body)
 	}
 	route, params, err := c.router.FindRoute(req)
@@ -255,5 +263,24 @@ func (r *Response) Want(t testing.TB, status int) *Response {
 	if r.Status != status {
 		t.Fatalf("status = %d, want %d; body: %s", r.Status, status, truncate(r.Body))
 	}
+	return r
+}
+
+// WantField fails the test unless the body is a problem whose field errors
+// name field.
+func (r *Response) WantField(t testing.TB, field string) *Response {
+	t.Helper()
+	var p struct {
+		Errors []struct {
+			Field string `json:"field"`
+		} `json:"errors"`
+	}
+	r.Decode(t, &p)
+	for _, e := range p.Errors {
+		if e.Field == field {
+			return r
+		}
+	}
+	t.Fatalf("no field error for %q; body: %s", field, truncate(r.Body))
 	return r
 }

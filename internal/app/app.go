@@ -18,9 +18,11 @@ import (
 	"github.com/upskill/upskill/internal/app/services"
 	"github.com/upskill/upskill/internal/config"
 	"github.com/upskill/upskill/internal/httpapi"
+	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/notify"
 	"github.com/upskill/upskill/internal/outbox"
+	"github.com/upskill/upskill/internal/privacy"
 	"github.com/upskill/upskill/internal/store"
 	"github.com/upskill/upskill/internal/web"
 )
@@ -94,11 +96,18 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.wireMail(ctx); err != nil {
 		return err
 	}
+	a.wireEvidence()
 	webApp, err := web.New(web.Dist())
 	if err != nil {
 		return err
 	}
+	oidcOpt, err := OIDCOptions(cfg)
+	if err != nil {
+		return err
+	}
+	a.Identity.Passwords = identity.PasswordPolicy{Off: !cfg.PasswordLogin, BreakGlass: identity.NormaliseEmail(cfg.BreakGlassAdmin)}
 	a.HTTP, err = httpapi.New(httpapi.Options{
+		OIDC:           oidcOpt,
 		BaseURL:        cfg.BaseURL,
 		CORSOrigins:    cfg.CORSOrigins,
 		TrustedProxies: cfg.TrustedProxies,
@@ -110,7 +119,8 @@ func (a *App) build(ctx context.Context) error {
 		Web:            webApp,
 	}, httpapi.Deps{DB: a.DB, Log: a.Log, Identity: a.Identity, RecordKeys: a.RecordKeys,
 		Catalog: a.Catalog, Learning: a.Learning, Assignments: a.Assignments, Reports: a.Reports,
-		Outbox: a.Outbox, Reminders: a.Reminders})
+		Outbox: a.Outbox, Reminders: a.Reminders, Readiness: a.Readiness, Evidence: a.Evidence,
+		Policies: a.Policies, Privacy: a.Privacy})
 	return err
 }
 
@@ -125,6 +135,10 @@ func ServiceOptions(cfg config.Config, log *slog.Logger) (services.Options, erro
 	if err != nil {
 		return services.Options{}, fmt.Errorf("record keys: %w", err)
 	}
+	evOpt, err := EvidenceOptions(cfg)
+	if err != nil {
+		return services.Options{}, err
+	}
 	return services.Options{
 		BaseURL:           cfg.BaseURL,
 		JWTKeys:           jwtKeys,
@@ -135,6 +149,8 @@ func ServiceOptions(cfg config.Config, log *slog.Logger) (services.Options, erro
 		RefreshReuseGrace: graceOption(cfg.RefreshReuseGrace),
 		Log:               log,
 		Reminders:         ReminderOptions(cfg),
+		Evidence:          evOpt,
+		Retention:         RetentionOptions(cfg),
 	}, nil
 }
 
@@ -142,6 +158,11 @@ func ServiceOptions(cfg config.Config, log *slog.Logger) (services.Options, erro
 func ReminderOptions(cfg config.Config) notify.Options {
 	return notify.Options{RemindBeforeDue: cfg.RemindBeforeDue, RemindBeforeExpiry: cfg.RemindBeforeExpiry,
 		Location: cfg.Location, GiveUp: cfg.OutboxGiveUp}
+}
+
+// RetentionOptions are the retention periods from cfg.
+func RetentionOptions(cfg config.Config) privacy.Retention {
+	return privacy.Retention{Answers: cfg.RetainAnswers, Comments: cfg.RetainComments, AuditDetails: cfg.RetainAuditDetails}
 }
 
 // loadKeySet reads (or on first start creates) the signing key and any
@@ -222,15 +243,23 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}()
 	defer func() { stopOutbox(); <-outboxDone }()
-	if a.Identity.Mail.Enabled {
+	if a.Evidence != nil { // always: the scheduled events need no relay
 		// Digests are only written when they can be sent: without a relay
-		// they would wait in the outbox for days and then fail.
+		// they would wait in the outbox for days and then fail. The
+		// scheduled events (expiry, overdue) go whenever webhooks may.
 		sched := &notify.Scheduler{Service: a.Reminders, Hour: a.Config.DigestHour, Now: time.Now,
-			Log: a.Log, Wake: a.Outbox.Wake}
+			Log: a.Log, Wake: a.Outbox.Wake, NoDigests: !a.Identity.Mail.Enabled,
+			Events: a.Evidence.Scheduled(a.Reminders)}
 		schedDone := make(chan struct{})
 		go func() { defer close(schedDone); sched.Run(octx) }()
 		defer func() { stopOutbox(); <-schedDone }()
 	}
+	// Retention runs in every replica's serve, one at a time (a
+	// PostgreSQL advisory lock); it returns at once when no period is set.
+	retention := &privacy.RetentionScheduler{Service: a.Privacy, Now: time.Now, Log: a.Log}
+	retentionDone := make(chan struct{})
+	go func() { defer close(retentionDone); retention.Run(octx) }()
+	defer func() { stopOutbox(); <-retentionDone }()
 	a.Log.Info("listening", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:

@@ -53,3 +53,34 @@ func TestOpenImportsContentDirSkippingBrokenModules(t *testing.T) {
 	}
 	b.Close()
 }
+
+// Start-up publishes content/policies too: the shipped AI acceptable-use
+// policy becomes version 1, and starting again changes nothing.
+func TestOpenImportsPolicies(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.ContentDir = t.TempDir()
+	src, err := os.ReadFile("../../content/policies/ai-acceptable-use.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(cfg.ContentDir, "policies"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cfg.ContentDir, "policies", "ai-acceptable-use.md"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		a, err := Open(context.Background(), cfg, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var versions []int
+		if err := a.DB.R.Table("policy_revisions").Where("slug = ?", "ai-acceptable-use").Pluck("version", &versions).Error; err != nil {
+			t.Fatal(err)
+		}
+		a.Close()
+		if len(versions) != 1 || versions[0] != 1 {
+			t.Fatalf("policy versions after start: %v", versions)
+		}
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/upskill/upskill/internal/audit"
+	"github.com/upskill/upskill/internal/events"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/store"
@@ -45,6 +46,9 @@ type Assignment struct {
 	AssignedBy *string
 	GraceDays  int
 	RuleID     *string
+	// Path is the learning path this assignment came from; nil when the
+	// module was assigned directly.
+	Path *string
 }
 
 // TableName is the assignments table.
@@ -59,6 +63,7 @@ type Rule struct {
 	GraceDays  int       `json:"grace_days"`
 	CreatedAt  time.Time `json:"created_at"`
 	CreatedBy  *string   `json:"created_by"`
+	Path       *string   `json:"path"`
 }
 
 // TableName is the assignment_rules table.
@@ -78,6 +83,9 @@ type Service struct {
 	catalog Catalog
 	now     func() time.Time
 	log     *slog.Logger
+	// Events receives assignment.created inside the transaction that
+	// assigns; nil drops it.
+	Events events.Sink
 }
 
 // New returns the assignments service over db.
@@ -97,7 +105,10 @@ func (s *Service) clock() time.Time { return store.Timestamp(s.now()) }
 // Request assigns Module to UserIDs and to every enabled member of
 // Departments.
 type Request struct {
-	Module      string
+	Module string
+	// Path, in place of Module, assigns every module of a learning path,
+	// each assignment tagged with the path.
+	Path        string
 	UserIDs     []string
 	Departments []string
 	// DueAt is required unless DueInDays is given, in which case it
@@ -110,6 +121,9 @@ type Request struct {
 	// GraceDays is added to a record's expiry before the module is due
 	// again; nil leaves an existing assignment's grace period as it is.
 	GraceDays *int
+	// pathModule is the module of Path this request stands for, once
+	// expanded (see expandPath).
+	pathModule string
 	// AllowPastDue accepts a DueAt already past (recording a deadline that
 	// was missed); without it such a date is refused as a likely typo.
 	AllowPastDue bool
@@ -133,6 +147,12 @@ func invalid(field, format string, args ...any) error {
 // check validates r and returns it normalised, with the due date set.
 func (s *Service) check(r Request, now time.Time) (Request, error) {
 	r.Module = strings.TrimSpace(r.Module)
+	if r.Path != "" {
+		if r.Module != "" {
+			return r, invalid("path", "give module or path, not both")
+		}
+		r.Module = r.pathModule // checked like any module
+	}
 	if r.Module == "" {
 		return r, invalid("module", "is required")
 	}
@@ -220,14 +240,28 @@ const writeRetries = 5
 // module or user id answers 422 and assigns nothing.
 func (s *Service) Assign(ctx context.Context, actor string, r Request) (Result, error) {
 	now := s.clock()
-	r, err := s.check(r, now)
+	reqs, err := s.expandPath(ctx, r)
 	if err != nil {
 		return Result{}, err
 	}
+	for i := range reqs {
+		if reqs[i], err = s.check(reqs[i], now); err != nil {
+			return Result{}, err
+		}
+	}
 	var res Result
 	err = s.db.TxRetrying(ctx, writeRetries, func(tx *gorm.DB) (err error) {
-		res, err = s.assign(ctx, tx, actor, r, now)
-		return err
+		res = Result{}
+		for _, r := range reqs {
+			one, err := s.assign(ctx, tx, actor, r, now)
+			if err != nil {
+				return err
+			}
+			res.Assigned += one.Assigned
+			res.AlreadyAssigned += one.AlreadyAssigned
+			res.BlockedByPrerequisites += one.BlockedByPrerequisites
+		}
+		return nil
 	})
 	if store.IsUniqueViolation(err) {
 		return Result{}, &fault.Error{Code: fault.Conflict, Message: "others are assigning the same people right now; try again", Err: err}
@@ -256,7 +290,7 @@ func (s *Service) assign(ctx context.Context, tx *gorm.DB, actor string, r Reque
 	if r.GraceDays != nil {
 		grace = *r.GraceDays
 	}
-	res, err := writeAssignments(tx, r, targets, by, grace, now)
+	res, err := writeAssignments(tx, s.Events, r, targets, by, grace, now)
 	if err != nil {
 		return res, err
 	}
@@ -267,7 +301,7 @@ func (s *Service) assign(ctx context.Context, tx *gorm.DB, actor string, r Reque
 	if r.IncludeNewMembers {
 		for _, d := range r.Departments {
 			id, err := upsertRule(tx, Rule{Department: d, Module: r.Module, DueInDays: *r.DueInDays,
-				GraceDays: grace, CreatedAt: now, CreatedBy: by}, r.GraceDays != nil)
+				GraceDays: grace, CreatedAt: now, CreatedBy: by, Path: optPath(r.Path)}, r.GraceDays != nil)
 			if err != nil {
 				return res, err
 			}
@@ -297,7 +331,7 @@ func assignees(tx *gorm.DB, r Request) ([]string, error) {
 
 // writeAssignments gives the targets already assigned r.Module the new due
 // date (and grace period, when r sets one) and assigns the others.
-func writeAssignments(tx *gorm.DB, r Request, targets []string, by *string, grace int, now time.Time) (Result, error) {
+func writeAssignments(tx *gorm.DB, sink events.Sink, r Request, targets []string, by *string, grace int, now time.Time) (Result, error) {
 	existing, err := assignedAmong(tx, r.Module, targets)
 	if err != nil {
 		return Result{}, err
@@ -320,11 +354,18 @@ func writeAssignments(tx *gorm.DB, r Request, targets []string, by *string, grac
 	for _, id := range targets {
 		if !have[id] {
 			fresh = append(fresh, Assignment{ID: newID(), UserID: id, Module: r.Module, DueAt: *r.DueAt,
-				AssignedAt: now, AssignedBy: by, GraceDays: grace})
+				AssignedAt: now, AssignedBy: by, GraceDays: grace, Path: optPath(r.Path)})
 		}
 	}
 	if len(fresh) > 0 {
 		if err := tx.CreateInBatches(fresh, batch).Error; err != nil {
+			return res, err
+		}
+	}
+	for _, a := range fresh {
+		if err := sink.Emit(tx, events.Event{Type: events.AssignmentCreated, UserID: a.UserID, At: now,
+			Data: map[string]any{"assignment_id": a.ID, "user_id": a.UserID, "module": a.Module,
+				"due_at": a.DueAt.UTC(), "assigned_at": now.UTC()}}); err != nil {
 			return res, err
 		}
 	}
@@ -334,7 +375,7 @@ func writeAssignments(tx *gorm.DB, r Request, targets []string, by *string, grac
 
 // assignDetails are the audit details of one Assign.
 func assignDetails(r Request, res Result, ruleIDs []string) map[string]any {
-	details := map[string]any{"module": r.Module, "due_at": r.DueAt.Format(time.RFC3339),
+	details := map[string]any{"module": r.Module, "path": r.Path, "due_at": r.DueAt.Format(time.RFC3339),
 		"users": len(r.UserIDs), "departments": r.Departments, "assigned": res.Assigned,
 		"already_assigned": res.AlreadyAssigned, "blocked_by_prerequisites": res.BlockedByPrerequisites}
 	if r.GraceDays != nil {

@@ -22,6 +22,7 @@ type View struct {
 	AssignedAt  time.Time
 	Status      string
 	Overdue     bool
+	Path        *string // the learning path it came from; nil when assigned directly
 }
 
 // Filter narrows List. Overdue nil means either.
@@ -32,7 +33,7 @@ type Filter struct {
 }
 
 // viewColumns and viewFrom read assignments with their Facts.
-const viewColumns = `a.id, a.user_id, a.module, a.due_at, a.assigned_at, a.grace_days, `
+const viewColumns = `a.id, a.user_id, a.module, a.due_at, a.assigned_at, a.grace_days, a.path, `
 
 var viewPair = Pair{User: "a.user_id", Module: "a.module"}
 
@@ -47,11 +48,12 @@ type viewScan struct {
 	id, userID, module string
 	dueAt, assignedAt  time.Time
 	graceDays          int
+	path               *string
 	facts              FactsScan
 }
 
 func (v *viewScan) dest() []any {
-	return append([]any{&v.id, &v.userID, &v.module, &v.dueAt, &v.assignedAt, &v.graceDays}, v.facts.Dest()...)
+	return append([]any{&v.id, &v.userID, &v.module, &v.dueAt, &v.assignedAt, &v.graceDays, &v.path}, v.facts.Dest()...)
 }
 
 func (v *viewScan) view(now time.Time, titles map[string]ModuleInfo) View {
@@ -61,7 +63,7 @@ func (v *viewScan) view(now time.Time, titles map[string]ModuleInfo) View {
 		title = m.Title
 	}
 	return View{ID: v.id, UserID: v.userID, Module: v.module, ModuleTitle: title, DueAt: *st.DueAt,
-		AssignedAt: v.assignedAt.UTC(), Status: st.Status, Overdue: st.Overdue}
+		AssignedAt: v.assignedAt.UTC(), Status: st.Status, Overdue: st.Overdue, Path: v.path}
 }
 
 // List returns a page of assignments in the order they were made. The

@@ -85,7 +85,7 @@ func applyRulesTo(tx *gorm.DB, chunk []string, byDept map[string][]Rule, now tim
 			}
 			id := r.ID
 			fresh = append(fresh, Assignment{ID: newID(), UserID: u.ID, Module: r.Module,
-				DueAt: now.AddDate(0, 0, r.DueInDays), AssignedAt: now, GraceDays: r.GraceDays, RuleID: &id})
+				DueAt: now.AddDate(0, 0, r.DueInDays), AssignedAt: now, GraceDays: r.GraceDays, RuleID: &id, Path: r.Path})
 			made[r.ID]++
 		}
 	}

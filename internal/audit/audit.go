@@ -36,6 +36,10 @@ const (
 	RecordRevoked    = "record.revoked"
 	// DeliveryRetried puts a failed outbound delivery back in the queue.
 	DeliveryRetried = "delivery.retried"
+	// Webhook endpoints (internal/evidence): registered, deleted, secret rotated.
+	WebhookCreated = "webhook.created"
+	WebhookDeleted = "webhook.deleted"
+	WebhookRotated = "webhook.secret_rotated"
 	// Invitations and password resets.
 	UserInvited        = "user.invited"
 	InvitationAccepted = "user.invitation_accepted"

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -136,6 +137,38 @@ func TestRevisionLoadsPastRevisions(t *testing.T) {
 		m, err := fresh.Module("ai-ethics")
 		if err != nil || m.Revision != 2 || m.Hash != cur.Hash || m.Lessons[0].HTML != cur.Lessons[0].HTML || !m.PublishedAt.Equal(cur.PublishedAt) {
 			t.Errorf("after restart: %+v, %v", m, err)
+		}
+	})
+}
+
+// On PostgreSQL a publish on one replica reaches another through a
+// notification: with its poll turned off, the other replica still gets
+// it. The delay is logged, not asserted.
+func TestPublishReachesAnotherReplicaWithoutPolling(t *testing.T) {
+	storetest.Replicas(t, 2, func(t *testing.T, dbs []*store.DB) {
+		if dbs[0].Dialect != store.Postgres {
+			t.Skip("SQLite replicas are processes on one file; they rely on the poll")
+		}
+		a, b := New(dbs[0], Options{}), New(dbs[1], Options{})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		listening := make(chan struct{}, 1)
+		// No Watch: the notification is b's only way to hear of it.
+		dbs[1].Listen(ctx, "upskill_catalog", func() {
+			if err := b.Refresh(ctx); err != nil && ctx.Err() == nil {
+				t.Errorf("refresh: %v", err)
+			}
+			select {
+			case listening <- struct{}{}:
+			default:
+			}
+		})
+		<-listening // the first call comes once it listens
+		for rev := 1; rev <= 2; rev++ {
+			start := time.Now()
+			publish(t, a, "ai-ethics", newModule(fmt.Sprintf("AI Ethics %d", rev)))
+			waitFor(t, func() bool { m, err := b.Module("ai-ethics"); return err == nil && m.Revision == rev })
+			t.Logf("revision %d reached the other replica after %s", rev, time.Since(start))
 		}
 	})
 }

@@ -98,7 +98,8 @@ func (s *Service) ImportDir(ctx context.Context, dir string, opt ImportOptions) 
 	for _, r := range out {
 		s.logImport(r)
 	}
-	return flatten(out), nil
+	docs, err := s.importDocs(ctx, dir)
+	return flatten(append(out, docs...)), err
 }
 
 // dropUnfit checks the prerequisites of the modules about to be published

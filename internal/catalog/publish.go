@@ -101,6 +101,23 @@ func (s *Service) publishOnce(ctx context.Context, m *content.Module, actorID st
 		if probs := content.ValidateCatalog([]*content.Module{m}, known); len(probs) > 0 {
 			return invalid(m.Slug, relativeTo(m.Slug, probs))
 		}
+		var clash []string
+		if err := tx.Model(&docRow{}).Where("slug = ?", m.Slug).Limit(1).Pluck("kind", &clash).Error; err != nil {
+			return err
+		}
+		if len(clash) > 0 {
+			return invalid(m.Slug, []content.Problem{{File: "module.md", Message: fmt.Sprintf(
+				"%q is already a %s slug; modules, paths, pulses and policies share one namespace", m.Slug, clash[0])}})
+		}
+		// One slug namespace: a policy's slug is not a module's.
+		var policies int64
+		if err := tx.Table("policy_revisions").Where("slug = ?", m.Slug).Count(&policies).Error; err != nil {
+			return err
+		}
+		if policies > 0 {
+			return invalid(m.Slug, []content.Problem{{File: "module.md", Message: fmt.Sprintf(
+				"%q is already a policy slug; modules and policies share one namespace", m.Slug)}})
+		}
 		// The newest revision is the current one. Its number and hash come
 		// from one statement: under PostgreSQL's READ COMMITTED two
 		// statements may see different commits, and a publisher could miss

@@ -61,6 +61,10 @@ type Config struct {
 	Location           *time.Location
 	RemindBeforeDue    time.Duration
 	RemindBeforeExpiry time.Duration
+	// Retention (privacy): attempts' answers, feedback comments and audit
+	// details are removed this long after they were written; zero keeps
+	// them for ever.
+	RetainAnswers, RetainComments, RetainAuditDetails time.Duration
 	// MetricsPublic serves /metrics without a token; by default /metrics
 	// needs MetricsToken and is off when no token is set.
 	MetricsPublic bool
@@ -69,6 +73,30 @@ type Config struct {
 	// a trickled body ends.
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
+
+	// Single sign-on (OpenID Connect). OIDCIssuer empty: no single sign-on.
+	OIDCIssuer           string
+	OIDCClientID         string
+	OIDCClientSecret     string // secret: never logged
+	OIDCClientSecretFile string
+	OIDCName             string
+	OIDCDepartmentClaim  string
+	OIDCEmailDomains     []string
+	OIDCTrustEmail       bool
+	// PasswordLogin false turns passwords off for everyone but
+	// BreakGlassAdmin.
+	PasswordLogin   bool
+	BreakGlassAdmin string
+	// Evidence out (internal/evidence, internal/outbound).
+	// OutboundAllow lists hosts, addresses and CIDR networks outbound calls
+	// (webhooks, the LRS) may reach although not public, over http too.
+	OutboundAllow string
+	// XAPIEndpoint is the LRS (empty: no xAPI); XAPIPassword is a secret.
+	XAPIEndpoint string
+	XAPIUsername string
+	XAPIPassword string
+	// BadgeKeyFile is the RSA key signing Open Badges credentials.
+	BadgeKeyFile string
 }
 
 // setting describes one configuration value: its flag, its variable, its
@@ -227,6 +255,79 @@ var settings = []setting{
 	{"metrics-public", "UPSKILL_METRICS_PUBLIC", "false", "serve /metrics without a token (only on a listener nobody else reaches)", boolean(func(c *Config, b bool) { c.MetricsPublic = b })},
 	{"read-header-timeout", "UPSKILL_READ_HEADER_TIMEOUT", "10s", "how long a client may take to send a request's headers", duration(func(c *Config, d time.Duration) { c.ReadHeaderTimeout = d })},
 	{"read-timeout", "UPSKILL_READ_TIMEOUT", "60s", "how long a client may take to send a whole request, body included", duration(func(c *Config, d time.Duration) { c.ReadTimeout = d })},
+
+	// Single sign-on and password login.
+	{"oidc-issuer", "UPSKILL_OIDC_ISSUER", "", "OpenID Connect issuer URL for single sign-on (empty: none)", func(c *Config, v string) error {
+		if v != "" {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("want the issuer's absolute https URL")
+			}
+		}
+		c.OIDCIssuer = v
+		return nil
+	}},
+	{"oidc-client-id", "UPSKILL_OIDC_CLIENT_ID", "", "client id registered with the identity provider", func(c *Config, v string) error {
+		c.OIDCClientID = v
+		return nil
+	}},
+	{"oidc-client-secret", "UPSKILL_OIDC_CLIENT_SECRET", "", "client secret (a secret)", func(c *Config, v string) error {
+		c.OIDCClientSecret = v
+		return nil
+	}},
+	{"oidc-client-secret-file", "UPSKILL_OIDC_CLIENT_SECRET_FILE", "", "file holding UPSKILL_OIDC_CLIENT_SECRET", func(c *Config, v string) error {
+		c.OIDCClientSecretFile = v
+		return nil
+	}},
+	{"oidc-name", "UPSKILL_OIDC_NAME", "Single sign-on", "label of the sign-in button", nonEmpty(func(c *Config, v string) { c.OIDCName = v })},
+	{"oidc-department-claim", "UPSKILL_OIDC_DEPARTMENT_CLAIM", "", "ID token claim holding the department of a person created at first sign-in", func(c *Config, v string) error {
+		c.OIDCDepartmentClaim = v
+		return nil
+	}},
+	{"oidc-email-domains", "UPSKILL_OIDC_EMAIL_DOMAINS", "", "comma-separated email domains whose existing accounts a first sign-in may link to by verified email", func(c *Config, v string) error {
+		c.OIDCEmailDomains = nil
+		for _, d := range splitList(v) {
+			c.OIDCEmailDomains = append(c.OIDCEmailDomains, strings.ToLower(strings.TrimPrefix(d, "@")))
+		}
+		return nil
+	}},
+	{"oidc-trust-email", "UPSKILL_OIDC_TRUST_EMAIL", "false", "treat the issuer's emails as verified when the email_verified claim is missing (Entra ID)", boolean(func(c *Config, b bool) { c.OIDCTrustEmail = b })},
+	{"password-login", "UPSKILL_PASSWORD_LOGIN", "true", "false: only UPSKILL_BREAK_GLASS_ADMIN may sign in with a password", boolean(func(c *Config, b bool) { c.PasswordLogin = b })},
+	{"break-glass-admin", "UPSKILL_BREAK_GLASS_ADMIN", "", "the one admin email that keeps password sign-in when UPSKILL_PASSWORD_LOGIN=false", func(c *Config, v string) error {
+		c.BreakGlassAdmin = strings.ToLower(v)
+		return nil
+	}},
+	// Evidence out: webhooks, xAPI, Open Badges.
+	{"outbound-allow", "UPSKILL_OUTBOUND_ALLOW", "", "comma-separated hosts, IPs and CIDRs that webhooks and the LRS may reach although private or loopback (http allowed to them too)", func(c *Config, v string) error {
+		c.OutboundAllow = v
+		return nil
+	}},
+	{"xapi-endpoint", "UPSKILL_XAPI_ENDPOINT", "", "xAPI 1.0.3 Learning Record Store endpoint (statements are PUT to <endpoint>/statements); empty: no xAPI", func(c *Config, v string) error {
+		if v != "" {
+			u, err := url.Parse(v)
+			if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+				return fmt.Errorf("want an absolute http(s) URL")
+			}
+		}
+		c.XAPIEndpoint = v
+		return nil
+	}},
+	{"xapi-username", "UPSKILL_XAPI_USERNAME", "", "LRS Basic auth user (key)", func(c *Config, v string) error {
+		c.XAPIUsername = v
+		return nil
+	}},
+	{"xapi-password", "UPSKILL_XAPI_PASSWORD", "", "LRS Basic auth password (secret)", func(c *Config, v string) error {
+		c.XAPIPassword = v
+		return nil
+	}},
+	{"badge-key-file", "UPSKILL_BADGE_KEY_FILE", "", "RSA PEM key signing Open Badges 3.0 credentials (RS256; default <data-dir>/badge-signing.pem, generated)", func(c *Config, v string) error {
+		c.BadgeKeyFile = v
+		return nil
+	}},
+	// Privacy: retention periods.
+	{"retain-answers", "UPSKILL_RETAIN_ANSWERS", "", "remove quiz answers this long after submission (e.g. 365d); empty keeps them", keepOrDays(func(c *Config, d time.Duration) { c.RetainAnswers = d })},
+	{"retain-comments", "UPSKILL_RETAIN_COMMENTS", "", "remove feedback comments this long after they were written; empty keeps them", keepOrDays(func(c *Config, d time.Duration) { c.RetainComments = d })},
+	{"retain-audit-details", "UPSKILL_RETAIN_AUDIT_DETAILS", "", "reduce audit entries to who, what and when this long after they were written; empty keeps them", keepOrDays(func(c *Config, d time.Duration) { c.RetainAuditDetails = d })},
 }
 
 // Bind registers every setting as a flag on fs.
@@ -261,6 +362,9 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 	if c.RecordKeyFile == "" {
 		c.RecordKeyFile = filepath.Join(c.DataDir, "record-signing.pem")
 	}
+	if c.BadgeKeyFile == "" {
+		c.BadgeKeyFile = filepath.Join(c.DataDir, "badge-signing.pem")
+	}
 	return c, nil
 }
 
@@ -292,6 +396,12 @@ func (c Config) LogAttrs() []any {
 		"mail_relay_set", c.SMTPURL != "" || c.SMTPURLFile != "", "mail_from", c.MailFrom,
 		"digest_hour", c.DigestHour, "timezone", c.Location.String(),
 		"outbox_give_up", c.OutboxGiveUp.String(),
+		"oidc_issuer", c.OIDCIssuer, "oidc_client_id", c.OIDCClientID,
+		"oidc_secret_set", c.OIDCClientSecret != "" || c.OIDCClientSecretFile != "",
+		"password_login", c.PasswordLogin, "break_glass_admin", c.BreakGlassAdmin,
+		// The LRS password is a secret: only whether an LRS is set.
+		"xapi_enabled", c.XAPIEndpoint != "", "outbound_allow", c.OutboundAllow,
+		"badge_key_file", c.BadgeKeyFile,
 	}
 }
 
@@ -339,6 +449,17 @@ func days(set func(*Config, time.Duration)) func(*Config, string) error {
 		}
 		set(c, d)
 		return nil
+	}
+}
+
+// keepOrDays is days, or empty for "keep for ever" (zero).
+func keepOrDays(set func(*Config, time.Duration)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v == "" {
+			set(c, 0)
+			return nil
+		}
+		return days(set)(c, v)
 	}
 }
 

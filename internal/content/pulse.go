@@ -20,6 +20,7 @@ type Pulse struct {
 	For        []string
 	Scale      []string // five labels for 1-5
 	Statements []Statement
+	Hash       string // hex SHA-256 of the source file (ParsePulse)
 }
 
 // Statement is one "## text {#id}" heading of a pulse.
@@ -146,8 +147,10 @@ func parsePulse(file, slug string, src []byte, known map[string]bool) (*Pulse, [
 	return pl, probs
 }
 
-// LoadRoot checks a whole content root: every module (LoadDir), the slugs
-// of paths/<slug>.md against the modules' (one namespace), and every pulse.
+// LoadRoot checks a whole content root: every module (LoadDir), every
+// path (LoadPaths: its modules must exist, its slug must not be a
+// module's: one namespace), every pulse and every policy
+// (policies/<slug>.md).
 // Warnings are the modules' warnings, named relative to dir.
 func LoadRoot(dir string, opt Options) (mods []*Module, probs, warns []Problem) {
 	mods, probs = LoadDir(dir, opt)
@@ -156,19 +159,25 @@ func LoadRoot(dir string, opt Options) (mods []*Module, probs, warns []Problem) 
 		known[m.Slug] = true
 		warns = append(warns, m.Warnings...)
 	}
-	if entries, err := os.ReadDir(filepath.Join(dir, "paths")); err == nil {
-		for _, e := range entries {
-			slug, ok := strings.CutSuffix(e.Name(), ".md")
-			if e.IsDir() || !ok || strings.HasPrefix(slug, ".") {
-				continue
-			}
-			if known[slug] {
-				probs = append(probs, Problem{File: "paths/" + e.Name(), Message: fmt.Sprintf("%q is already a module slug; paths share one namespace with modules", slug)})
-			}
-			known[slug] = true
-		}
+	modules := make(map[string]bool, len(known))
+	for slug := range known {
+		modules[slug] = true
 	}
-	_, ps := LoadPulses(dir, known)
+	paths, ps := LoadPaths(dir, modules)
+	probs = append(probs, ps...)
+	for _, p := range paths {
+		if modules[p.Slug] {
+			probs = append(probs, Problem{File: "paths/" + p.Slug + ".md", Message: fmt.Sprintf("%q is already a module slug; paths share one namespace with modules", p.Slug)})
+		}
+		known[p.Slug] = true
+	}
+	pulses, ps := LoadPulses(dir, known)
+	probs = append(probs, ps...)
+	// Policies share the namespace with modules, paths and pulses.
+	for _, pl := range pulses {
+		known[pl.Slug] = true
+	}
+	_, ps = LoadPolicies(dir, known)
 	probs = append(probs, ps...)
 	SortProblems(probs)
 	SortProblems(warns)

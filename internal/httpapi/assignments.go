@@ -51,6 +51,7 @@ type assignResultJSON struct {
 func (s *Server) createAssignments(c *gin.Context) {
 	var in struct {
 		Module            string   `json:"module"`
+		Path              string   `json:"path"`
 		UserIDs           []string `json:"user_ids"`
 		Departments       []string `json:"departments"`
 		DueAt             *string  `json:"due_at"`
@@ -63,7 +64,7 @@ func (s *Server) createAssignments(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	req := assignments.Request{Module: in.Module, UserIDs: in.UserIDs, Departments: in.Departments,
+	req := assignments.Request{Module: in.Module, Path: in.Path, UserIDs: in.UserIDs, Departments: in.Departments,
 		IncludeNewMembers: in.IncludeNewMembers, DueInDays: in.DueInDays, GraceDays: in.GraceDays,
 		AllowPastDue: in.AllowPastDue}
 	if in.DueAt != nil {

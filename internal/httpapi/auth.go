@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/upskill/upskill/internal/audit"
@@ -22,6 +24,10 @@ func (s *Server) guard(r Route) gin.HandlerFunc {
 			c.Next()
 			return
 		}
+		if r.Access.SCIM {
+			s.guardSCIM(c)
+			return
+		}
 		tok, ok := bearerToken(c)
 		if !ok {
 			fail(c, fault.New(fault.Unauthorized, "sign in first: send Authorization: Bearer <access token>"))
@@ -40,6 +46,24 @@ func (s *Server) guard(r Route) gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// guardSCIM lets a provisioning token through, answering anything else in
+// SCIM's error format.
+func (s *Server) guardSCIM(c *gin.Context) {
+	tok, ok := bearerToken(c)
+	if !ok {
+		scimFail(c, fault.New(fault.Unauthorized, "send Authorization: Bearer <SCIM token>"))
+		return
+	}
+	t, err := s.Identity.AuthenticateScim(c.Request.Context(), tok)
+	if err != nil {
+		scimFail(c, err)
+		return
+	}
+	c.Set(ctxUserID, "scim:"+t.ID)
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), scimTokenKey{}, t.ID))
+	c.Next()
 }
 
 // principal returns the signed-in caller; guard has put it there on every

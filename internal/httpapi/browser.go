@@ -79,8 +79,23 @@ func (s *Server) setRefreshCookie(c *gin.Context, value string, maxAge time.Dura
 	http.SetCookie(c.Writer, ck)
 }
 
-// authProviders tells a sign-in page what to offer. Single sign-on is not
-// configured in this build, so oidc is always null.
+// authProviders tells a sign-in page what to offer: passwords unless
+// they are turned off (the break-glass admin still has one), and single
+// sign-on when an issuer is configured.
 func (s *Server) authProviders(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"password": true, "oidc": nil})
+	var oidcJSON *providerJSON
+	if s.oidc != nil {
+		oidcJSON = &providerJSON{Name: s.oidc.opt.Name, LoginURL: "/api/v1/auth/oidc/login"}
+	}
+	c.JSON(http.StatusOK, providersJSON{Password: !s.Identity.Passwords.Off, OIDC: oidcJSON})
+}
+
+type providerJSON struct {
+	Name     string `json:"name"`
+	LoginURL string `json:"login_url"`
+}
+
+type providersJSON struct {
+	Password bool          `json:"password"`
+	OIDC     *providerJSON `json:"oidc"`
 }

@@ -54,6 +54,12 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 // identity options first (a hook, other limits).
 func newTestEnvWith(t *testing.T, db *store.DB, tune func(*identity.Options)) *testEnv {
 	t.Helper()
+	return newTestEnvOpts(t, db, tune, Options{BaseURL: testBaseURL})
+}
+
+// newTestEnvOpts builds the API on db with server options opt.
+func newTestEnvOpts(t *testing.T, db *store.DB, tune func(*identity.Options), opt Options) *testEnv {
+	t.Helper()
 	_, jwtKey, _ := ed25519.GenerateKey(rand.Reader)
 	_, recKey, _ := ed25519.GenerateKey(rand.Reader)
 	jwtSet, err := keys.NewSet(jwtKey)
@@ -65,12 +71,13 @@ func newTestEnvWith(t *testing.T, db *store.DB, tune func(*identity.Options)) *t
 	logs := &apitest.SyncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	// The services wired as serve wires them, with the test clock.
-	set := services.New(db, services.Options{BaseURL: testBaseURL, JWTKeys: jwtSet, RecordKeys: recSet,
+	set := services.New(db, services.Options{BaseURL: opt.BaseURL, JWTKeys: jwtSet, RecordKeys: recSet,
 		Params: cheapParams, Now: clk.Now, Log: log, TuneIdentity: tune})
 	ids := set.Identity
-	srv, err := New(Options{BaseURL: testBaseURL}, Deps{DB: db, Log: log,
+	srv, err := New(opt, Deps{DB: db, Log: log,
 		Identity: ids, RecordKeys: recSet, Catalog: set.Catalog, Learning: set.Learning,
-		Assignments: set.Assignments, Reports: set.Reports, Reminders: set.Reminders})
+		Assignments: set.Assignments, Reports: set.Reports, Reminders: set.Reminders, Readiness: set.Readiness, Evidence: set.Evidence,
+		Policies: set.Policies, Privacy: set.Privacy})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -249,6 +249,10 @@ func TestRouteRoleMatrix(t *testing.T) {
 				got := c.Do(r.Method, path, body).Status
 				allowed := r.Access.Public || (who != "" && (len(r.Access.Roles) == 0 || slices.Contains(r.Access.Roles, who)))
 				switch {
+				case r.Access.SCIM && got != 401:
+					// SCIM takes a provisioning token, never an access token.
+					t.Fatalf("SCIM route got %d, want 401", got)
+				case r.Access.SCIM:
 				case r.Access.Public && got == 403:
 					t.Fatalf("public route got 403")
 				case !r.Access.Public && allowed && (got == 401 || got == 403):
@@ -475,4 +479,46 @@ func TestRefreshReuseGrace(t *testing.T) {
 		e.clock.Advance(15 * 24 * time.Hour)
 		refresh(r, 401) // day 90: the family's end
 	})
+}
+
+// A person's line manager is set on creation or by a patch, cleared by an
+// empty value, and must be someone else whose own reporting line does not
+// come back to the person.
+func TestManagers(t *testing.T) {
+	e := newTestEnv(t)
+	hrC, _ := e.as(identity.RoleHR)
+	mk := func(email, manager string) string {
+		body := map[string]any{"email": email, "name": email}
+		if manager != "" {
+			body["manager_id"] = manager
+		}
+		return hrC.Post("/api/v1/users", body).Want(t, 201).Map(t)["id"].(string)
+	}
+	boss := mk("boss@example.com", "")
+	lead := mk("lead@example.com", boss)
+	staff := mk("staff@example.com", lead)
+
+	got := hrC.Get("/api/v1/users/"+staff).Want(t, 200).Map(t)
+	if got["manager_id"] != lead {
+		t.Fatalf("staff's manager = %v, want %s", got["manager_id"], lead)
+	}
+	if got := hrC.Get("/api/v1/users/"+boss).Want(t, 200).Map(t); got["manager_id"] != nil {
+		t.Fatalf("boss's manager = %v, want null", got["manager_id"])
+	}
+	hrC.Post("/api/v1/users", map[string]any{"email": "x@example.com", "name": "X", "manager_id": "nobody"}).
+		Want(t, 422).WantField(t, "manager_id")
+	hrC.Patch("/api/v1/users/"+staff, map[string]any{"manager_id": staff}).Want(t, 422).WantField(t, "manager_id")
+	// boss → lead → staff: making staff the boss's manager closes a loop.
+	hrC.Patch("/api/v1/users/"+boss, map[string]any{"manager_id": staff}).Want(t, 422).WantField(t, "manager_id")
+
+	hrC.Patch("/api/v1/users/"+staff, map[string]any{"manager_id": boss}).Want(t, 200)
+	if got := hrC.Get("/api/v1/users/"+staff).Want(t, 200).Map(t); got["manager_id"] != boss {
+		t.Fatalf("after the move, manager = %v", got["manager_id"])
+	}
+	if got := hrC.Patch("/api/v1/users/"+staff, map[string]any{"manager_id": ""}).Want(t, 200).Map(t); got["manager_id"] != nil {
+		t.Fatalf("after clearing, manager = %v", got["manager_id"])
+	}
+	if n := countAudit(t, e, "user.updated"); n != 2 {
+		t.Fatalf("user.updated events = %d, want 2 (move and clear)", n)
+	}
 }

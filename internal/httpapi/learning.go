@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/upskill/upskill/internal/catalog"
 	"github.com/upskill/upskill/internal/learning"
 )
 
@@ -28,6 +29,9 @@ type progressJSON struct {
 	Locked           bool              `json:"locked"`
 	MissingPrereqs   []string          `json:"missing_prerequisites"`
 	DueAt            *time.Time        `json:"due_at"`
+	// Paths are the learning paths that include the module; set in
+	// /me/enrollments only.
+	Paths []string `json:"paths,omitempty"`
 }
 
 type lessonStateJSON struct {
@@ -110,7 +114,19 @@ func (s *Server) myEnrollments(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, listOf(ps, next, toProgressJSON))
+	paths, err := s.Catalog.Paths(c.Request.Context())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := listOf(ps, next, toProgressJSON)
+	for i := range out.Items {
+		out.Items[i].Paths = []string{}
+		for _, pp := range catalog.PathsWith(paths, out.Items[i].Module) {
+			out.Items[i].Paths = append(out.Items[i].Paths, pp.Slug)
+		}
+	}
+	c.JSON(http.StatusOK, out)
 }
 
 // attemptJSON is an Attempt of the contract: never a correct choice.

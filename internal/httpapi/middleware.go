@@ -22,6 +22,7 @@ import (
 const (
 	ctxRequestID = "upskill.request_id"
 	ctxLogger    = "upskill.logger"
+	ctxBaseLog   = "upskill.base_logger"
 	ctxUserID    = "upskill.user_id"
 	headerReqID  = "X-Request-ID"
 )
@@ -35,7 +36,9 @@ func withRequestID(log *slog.Logger) gin.HandlerFunc {
 			id = newRequestID()
 		}
 		c.Set(ctxRequestID, id)
-		c.Set(ctxLogger, log.With(slog.String("request_id", id)))
+		// The request's logger (with its id) is made when something logs;
+		// the access log writes the id itself.
+		c.Set(ctxBaseLog, log)
 		c.Header(headerReqID, id)
 		c.Next()
 	}
@@ -65,12 +68,18 @@ func loggerFrom(c *gin.Context) *slog.Logger {
 	if l, ok := c.Get(ctxLogger); ok {
 		return l.(*slog.Logger)
 	}
+	if b, ok := c.Get(ctxBaseLog); ok {
+		l := b.(*slog.Logger).With(slog.String("request_id", requestID(c)))
+		c.Set(ctxLogger, l)
+		return l
+	}
 	return slog.Default()
 }
 
 // accessLog writes one line per request. Query strings are left out: they
-// can carry search terms about people.
-func accessLog() gin.HandlerFunc {
+// can carry search terms about people. It is cheap: no logger is made per
+// request, and nothing is formatted when the level is off.
+func accessLog(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -79,7 +88,12 @@ func accessLog() gin.HandlerFunc {
 		if status >= 500 {
 			level = slog.LevelError
 		}
-		loggerFrom(c).LogAttrs(c.Request.Context(), level, "request",
+		ctx := c.Request.Context()
+		if !log.Enabled(ctx, level) {
+			return
+		}
+		log.LogAttrs(ctx, level, "request",
+			slog.String("request_id", requestID(c)),
 			slog.String("method", c.Request.Method),
 			slog.String("route", routeOf(c)),
 			slog.String("path", c.Request.URL.Path),

@@ -21,6 +21,7 @@ type userJSON struct {
 	Name       string    `json:"name"`
 	Department string    `json:"department"`
 	EmployeeID *string   `json:"employee_id"`
+	ManagerID  *string   `json:"manager_id"`
 	Roles      []string  `json:"roles"`
 	Disabled   bool      `json:"disabled"`
 	CreatedAt  time.Time `json:"created_at"`
@@ -32,7 +33,7 @@ func toUserJSON(u identity.User) userJSON {
 		roles = []string{}
 	}
 	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Department: u.Department,
-		EmployeeID: u.EmployeeID, Roles: roles, Disabled: u.Disabled, CreatedAt: u.CreatedAt.UTC()}
+		EmployeeID: u.EmployeeID, ManagerID: u.ManagerID, Roles: roles, Disabled: u.Disabled, CreatedAt: u.CreatedAt.UTC()}
 }
 
 // list is a page of a collection; Items is [] rather than null when empty.
@@ -167,6 +168,7 @@ func (s *Server) createUser(c *gin.Context) {
 		Name       string   `json:"name"`
 		Department string   `json:"department"`
 		EmployeeID *string  `json:"employee_id"`
+		ManagerID  *string  `json:"manager_id"`
 		Roles      []string `json:"roles"`
 		Password   string   `json:"password"`
 	}
@@ -177,6 +179,9 @@ func (s *Server) createUser(c *gin.Context) {
 	nu := identity.NewUser{Email: in.Email, Name: in.Name, Department: in.Department, Roles: in.Roles, Password: in.Password}
 	if in.EmployeeID != nil {
 		nu.EmployeeID = *in.EmployeeID
+	}
+	if in.ManagerID != nil {
+		nu.ManagerID = *in.ManagerID
 	}
 	u, err := s.Identity.CreateUser(c.Request.Context(), principal(c), nu)
 	if err != nil {
@@ -217,6 +222,7 @@ func (s *Server) patchUser(c *gin.Context) {
 		Name       *string   `json:"name"`
 		Department *string   `json:"department"`
 		EmployeeID *string   `json:"employee_id"`
+		ManagerID  *string   `json:"manager_id"`
 		Roles      *[]string `json:"roles"`
 		Disabled   *bool     `json:"disabled"`
 		Password   *string   `json:"password"`
@@ -227,7 +233,7 @@ func (s *Server) patchUser(c *gin.Context) {
 	}
 	u, err := s.Identity.UpdateUser(c.Request.Context(), principal(c), c.Param("id"), identity.UserPatch{
 		Email: in.Email, Name: in.Name, Department: in.Department, EmployeeID: in.EmployeeID,
-		Roles: in.Roles, Disabled: in.Disabled, Password: in.Password})
+		ManagerID: in.ManagerID, Roles: in.Roles, Disabled: in.Disabled, Password: in.Password})
 	if err != nil {
 		fail(c, err)
 		return
@@ -341,7 +347,17 @@ func timeParam(c *gin.Context, name string) (*time.Time, error) {
 
 func (s *Server) jwks(c *gin.Context) {
 	c.Header("Cache-Control", "public, max-age=300")
-	c.JSON(http.StatusOK, jwksJSON{Keys: s.RecordKeys.JWKS()})
+	out := jwksJSON{}
+	for _, k := range s.RecordKeys.JWKS() {
+		out.Keys = append(out.Keys, k)
+	}
+	// The Open Badges key (RS256), under a kid that is its own URL.
+	if s.Evidence != nil {
+		if k, err := s.Evidence.BadgeJWK(); err == nil {
+			out.Keys = append(out.Keys, k)
+		}
+	}
+	c.JSON(http.StatusOK, out)
 }
 
 // listDepartments lists the known departments with their enabled members,

@@ -19,10 +19,12 @@ type recordJSON struct {
 	ID           string     `json:"id"`
 	UserID       string     `json:"user_id"`
 	HolderName   string     `json:"holder_name"`
-	Module       string     `json:"module"`
+	Kind         string     `json:"kind"`
+	Path         *string    `json:"path"`
+	Module       *string    `json:"module"`
 	ModuleTitle  string     `json:"module_title"`
-	Revision     int        `json:"revision"`
-	ContentHash  string     `json:"content_hash"`
+	Revision     *int       `json:"revision"`
+	ContentHash  *string    `json:"content_hash"`
 	Score        *int       `json:"score"`
 	IssuedAt     time.Time  `json:"issued_at"`
 	ExpiresAt    *time.Time `json:"expires_at"`
@@ -33,9 +35,14 @@ type recordJSON struct {
 }
 
 func toRecordJSON(r learning.Record) recordJSON {
-	out := recordJSON{ID: r.ID, UserID: r.UserID, HolderName: r.HolderName, Module: r.Module, ModuleTitle: r.ModuleTitle,
-		Revision: r.Revision, ContentHash: r.ContentHash, Score: r.Score, IssuedAt: r.IssuedAt.UTC(),
+	out := recordJSON{ID: r.ID, UserID: r.UserID, HolderName: r.HolderName, Kind: learning.KindModule, ModuleTitle: r.ModuleTitle,
+		Score: r.Score, IssuedAt: r.IssuedAt.UTC(),
 		ExpiresAt: utc(r.ExpiresAt), Status: r.Status, RevokedAt: utc(r.RevokedAt), Credential: r.Credential}
+	if r.IsPath() {
+		out.Kind, out.Path = learning.KindPath, r.Path
+	} else {
+		out.Module, out.Revision, out.ContentHash = &r.Module, &r.Revision, &r.ContentHash
+	}
 	if r.RevokedAt != nil {
 		out.RevokeReason = &r.RevokeReason
 	}
@@ -119,8 +126,11 @@ func (s *Server) getCertificate(c *gin.Context) {
 func verificationJSON(v learning.Verification) verifyJSON {
 	var rec *verifiedJSON // JSON null when the credential is not genuine
 	if f := v.Record; f != nil {
-		rec = &verifiedJSON{ID: f.ID, HolderName: f.HolderName, Module: f.Module, ModuleTitle: f.ModuleTitle,
-			Revision: f.Revision, IssuedAt: f.IssuedAt.UTC(), ExpiresAt: utc(f.ExpiresAt)}
+		rec = &verifiedJSON{ID: f.ID, HolderName: f.HolderName, Kind: f.Kind, Path: f.Path, ModuleTitle: f.ModuleTitle,
+			IssuedAt: f.IssuedAt.UTC(), ExpiresAt: utc(f.ExpiresAt)}
+		if f.Kind != learning.KindPath {
+			rec.Module, rec.Revision = &f.Module, &f.Revision
+		}
 	}
 	return verifyJSON{Valid: v.Valid, Status: v.Status, Record: rec}
 }

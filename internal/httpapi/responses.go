@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"time"
-
-	"github.com/upskill/upskill/internal/keys"
 )
 
 // Response bodies that used to be built as maps. Their fields are in
@@ -17,7 +15,8 @@ type statusJSON struct {
 
 // jwksJSON is a JSON Web Key Set.
 type jwksJSON struct {
-	Keys []keys.JWK `json:"keys"`
+	// Keys are keys.JWK (Ed25519: records) and keys.RSAJWK (Open Badges).
+	Keys []any `json:"keys"`
 }
 
 // summaryJSON answers the progress summary report.
@@ -82,7 +81,9 @@ type verifiedJSON struct {
 	HolderName  string     `json:"holder_name"`
 	ID          string     `json:"id"`
 	IssuedAt    time.Time  `json:"issued_at"`
-	Module      string     `json:"module"`
+	Kind        string     `json:"kind"`
+	Module      *string    `json:"module"`
 	ModuleTitle string     `json:"module_title"`
-	Revision    int        `json:"revision"`
+	Path        *string    `json:"path"`
+	Revision    *int       `json:"revision"`
 }

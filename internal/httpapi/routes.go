@@ -41,6 +41,32 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodPost, Path: "/api/v1/auth/forgot-password", Access: public, handle: s.forgotPassword},
 		{Method: http.MethodPost, Path: "/api/v1/auth/reset-password", Access: public, handle: s.resetPassword},
 
+		// Single sign-on (OpenID Connect) and provisioning (SCIM 2.0). SCIM
+		// routes take a provisioning token only; the library behind
+		// scimHandler routes within them and answers in SCIM's formats.
+		{Method: http.MethodGet, Path: "/api/v1/auth/oidc/login", Access: public, Query: []string{"redirect"}, handle: s.oidcLogin},
+		{Method: http.MethodGet, Path: "/api/v1/auth/oidc/callback", Access: public, handle: s.oidcCallbackHandler},
+		{Method: http.MethodPost, Path: "/api/v1/admin/scim-tokens", Access: roles(admin), handle: s.createScimToken},
+		{Method: http.MethodGet, Path: "/api/v1/admin/scim-tokens", Access: roles(admin), Query: []string{}, handle: s.listScimTokens},
+		{Method: http.MethodDelete, Path: "/api/v1/admin/scim-tokens/{id}", Access: roles(admin), handle: s.revokeScimToken},
+		{Method: http.MethodGet, Path: "/scim/v2/ServiceProviderConfig", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodGet, Path: "/scim/v2/Schemas", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodGet, Path: "/scim/v2/Schemas/{id}", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodGet, Path: "/scim/v2/ResourceTypes", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodGet, Path: "/scim/v2/ResourceTypes/{id}", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodGet, Path: "/scim/v2/Users", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodPost, Path: "/scim/v2/Users", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodGet, Path: "/scim/v2/Users/{id}", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodPut, Path: "/scim/v2/Users/{id}", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodPatch, Path: "/scim/v2/Users/{id}", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodDelete, Path: "/scim/v2/Users/{id}", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodGet, Path: "/scim/v2/Groups", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodPost, Path: "/scim/v2/Groups", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodGet, Path: "/scim/v2/Groups/{id}", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodPut, Path: "/scim/v2/Groups/{id}", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodPatch, Path: "/scim/v2/Groups/{id}", Access: scimToken, handle: s.scimHandler},
+		{Method: http.MethodDelete, Path: "/scim/v2/Groups/{id}", Access: scimToken, handle: s.scimHandler},
+
 		// People
 		{Method: http.MethodPost, Path: "/api/v1/users", Access: roles(hr, admin), handle: s.createUser},
 		{Method: http.MethodGet, Path: "/api/v1/users", Access: roles(hr, admin), Query: paged("department", "q"), handle: s.listUsers},
@@ -98,5 +124,35 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodDelete, Path: "/api/v1/assignment-rules/{id}", Access: roles(hr, admin), handle: s.deleteAssignmentRule},
 		{Method: http.MethodGet, Path: "/api/v1/reports/completions", Access: roles(hr, admin), Query: paged("format", "department", "module", "status", "from", "to"), handle: s.completionsReport},
 		{Method: http.MethodGet, Path: "/api/v1/reports/summary", Access: roles(hr, admin), Query: []string{"group_by"}, handle: s.summaryReport},
+
+		// Readiness pulses, learning paths, the manager's team, and the
+		// readiness and adoption reports (issue 16).
+		{Method: http.MethodGet, Path: "/api/v1/me/pulses", Access: signedIn, Query: []string{}, handle: s.myPulses},
+		{Method: http.MethodPost, Path: "/api/v1/pulses/{slug}/responses", Access: signedIn, handle: s.postPulseResponse},
+		{Method: http.MethodGet, Path: "/api/v1/paths", Access: signedIn, Query: []string{}, handle: s.listPaths},
+		{Method: http.MethodGet, Path: "/api/v1/paths/{slug}", Access: signedIn, handle: s.getPath},
+		{Method: http.MethodGet, Path: "/api/v1/me/team", Access: signedIn, Query: []string{}, handle: s.myTeam},
+		{Method: http.MethodGet, Path: "/api/v1/reports/readiness", Access: roles(hr, admin), Query: []string{"pulse", "group_by", "format"}, handle: s.readinessReport},
+		{Method: http.MethodGet, Path: "/api/v1/reports/adoption", Access: roles(hr, admin), Query: []string{"from", "to", "format"}, handle: s.adoptionReport},
+		// Evidence out: webhooks (admins), Open Badges (the record's
+		// viewers; the issuer, achievements and revocation lists are public).
+		{Method: http.MethodPost, Path: "/api/v1/admin/webhooks", Access: roles(admin), handle: s.createWebhook},
+		{Method: http.MethodGet, Path: "/api/v1/admin/webhooks", Access: roles(admin), handle: s.listWebhooks},
+		{Method: http.MethodDelete, Path: "/api/v1/admin/webhooks/{id}", Access: roles(admin), handle: s.deleteWebhook},
+		{Method: http.MethodPost, Path: "/api/v1/admin/webhooks/{id}/rotate-secret", Access: roles(admin), handle: s.rotateWebhookSecret},
+		{Method: http.MethodGet, Path: "/api/v1/issuer", Access: public, handle: s.issuerProfile},
+		{Method: http.MethodGet, Path: "/api/v1/achievements/{slug}", Access: public, handle: s.getAchievement},
+		{Method: http.MethodGet, Path: "/api/v1/records/{id}/badge", Access: signedIn, handle: s.getBadge},
+		{Method: http.MethodGet, Path: "/api/v1/records/{id}/status", Access: public, handle: s.recordStatus},
+		// Privacy and policies: export and erasure of a person's data;
+		// policy documents, acknowledgements and their report.
+		{Method: http.MethodGet, Path: "/api/v1/me/export", Access: signedIn, Query: []string{"format"}, handle: s.myExport},
+		{Method: http.MethodGet, Path: "/api/v1/users/{id}/export", Access: roles(admin), Query: []string{"format"}, handle: s.userExport},
+		{Method: http.MethodPost, Path: "/api/v1/users/{id}/erase", Access: roles(admin), handle: s.eraseUser},
+		{Method: http.MethodGet, Path: "/api/v1/policies", Access: signedIn, handle: s.listPolicies},
+		{Method: http.MethodGet, Path: "/api/v1/policies/{slug}", Access: signedIn, handle: s.getPolicy},
+		{Method: http.MethodPut, Path: "/api/v1/policies/{slug}", Access: roles(trainer, admin), MaxBody: maxContentBody, handle: s.publishPolicy},
+		{Method: http.MethodPost, Path: "/api/v1/policies/{slug}/acknowledge", Access: signedIn, handle: s.acknowledgePolicy},
+		{Method: http.MethodGet, Path: "/api/v1/reports/policies", Access: roles(hr, admin), Query: []string{"format", "policy", "department"}, handle: s.policiesReport},
 	}
 }

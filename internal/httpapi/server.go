@@ -13,12 +13,16 @@ import (
 
 	"github.com/upskill/upskill/internal/assignments"
 	"github.com/upskill/upskill/internal/catalog"
+	"github.com/upskill/upskill/internal/evidence"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/keys"
 	"github.com/upskill/upskill/internal/learning"
 	"github.com/upskill/upskill/internal/notify"
 	"github.com/upskill/upskill/internal/outbox"
+	"github.com/upskill/upskill/internal/policies"
+	"github.com/upskill/upskill/internal/privacy"
+	"github.com/upskill/upskill/internal/readiness"
 	"github.com/upskill/upskill/internal/reports"
 	"github.com/upskill/upskill/internal/store"
 )
@@ -41,6 +45,8 @@ type Options struct {
 	// Web serves the browser app at / and its client routes; nil serves
 	// the API alone.
 	Web WebApp
+	// OIDC configures single sign-on; a zero value leaves it off.
+	OIDC OIDCOptions
 }
 
 // WebApp answers the browser app's pages and files. Serve returns false,
@@ -67,6 +73,15 @@ type Deps struct {
 	Outbox *outbox.Dispatcher
 	// Reminders holds people's notification settings.
 	Reminders *notify.Service
+	// Readiness serves pulses and the readiness and adoption reports.
+	Readiness *readiness.Service
+	// Evidence serves webhooks administration, the issuer, achievements
+	// and Open Badges.
+	Evidence *evidence.Service
+	// Policies and Privacy: policy documents and acknowledgements; data
+	// export, erasure and retention.
+	Policies *policies.Service
+	Privacy  *privacy.Service
 }
 
 // Server is the HTTP API. Build it with New and serve Handler.
@@ -76,12 +91,19 @@ type Server struct {
 	engine  *gin.Engine
 	metrics *metrics
 	routes  []Route
+	// oidc is the single sign-on relying party (nil: not configured);
+	// scim serves /scim/v2 to provisioning tokens.
+	oidc *oidcClient
+	scim http.Handler
 }
 
 // Access says who may call a route.
 type Access struct {
 	Public bool     // no token needed
 	Roles  []string // when not public: empty means any signed-in user
+	// SCIM routes take a provisioning token, and only one: never an
+	// access token (nor does the API take a provisioning token).
+	SCIM bool
 }
 
 // Route is one entry of the routing table: the table is the single place
@@ -97,8 +119,9 @@ type Route struct {
 }
 
 var (
-	public   = Access{Public: true}
-	signedIn = Access{}
+	public    = Access{Public: true}
+	signedIn  = Access{}
+	scimToken = Access{SCIM: true}
 )
 
 func roles(r ...string) Access { return Access{Roles: r} }
@@ -111,6 +134,14 @@ func New(opt Options, deps Deps) (*Server, error) {
 		opt.MaxBodyBytes = 1 << 20
 	}
 	s := &Server{Deps: deps, opt: opt, metrics: newMetrics(deps.DB.Pools())}
+	s.oidc = newOIDCClient(opt.OIDC, opt.BaseURL)
+	if deps.Identity != nil {
+		h, err := newSCIM(deps.Identity, opt.BaseURL, deps.Log)
+		if err != nil {
+			return nil, err
+		}
+		s.scim = h
+	}
 	s.routes = s.routeTable()
 
 	e := gin.New()
@@ -127,7 +158,7 @@ func New(opt Options, deps Deps) (*Server, error) {
 			limits[r.Method+" "+ginPath(r.Path)] = r.MaxBody
 		}
 	}
-	e.Use(withRequestID(deps.Log), recovery(), accessLog(), s.metrics.middleware(),
+	e.Use(withRequestID(deps.Log), recovery(), accessLog(deps.Log), s.metrics.middleware(),
 		securityHeaders(strings.HasPrefix(opt.BaseURL, "https://")), cors(opt.CORSOrigins),
 		storableURL(), limitBody(opt.MaxBodyBytes, limits))
 	e.NoRoute(func(c *gin.Context) {

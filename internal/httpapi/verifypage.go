@@ -28,7 +28,7 @@ dt{font-weight:600;margin-top:.75rem}dd{margin:0}small{color:#5b6570}
 <p class="verdict {{if .Valid}}ok{{else}}bad{{end}}">{{.Verdict}}</p>
 {{with .Record}}<dl>
 <dt>Holder</dt><dd>{{.HolderName}}</dd>
-<dt>Module</dt><dd>{{.ModuleTitle}} (revision {{.Revision}})</dd>
+{{if eq .Kind "path"}}<dt>Learning path</dt><dd>{{.ModuleTitle}}</dd>{{else}}<dt>Module</dt><dd>{{.ModuleTitle}} (revision {{.Revision}})</dd>{{end}}
 <dt>Issued</dt><dd>{{date .IssuedAt}}</dd>
 <dt>Expires</dt><dd>{{if .ExpiresAt}}{{date .ExpiresAt}}{{else}}does not expire{{end}}</dd>
 <dt>Record</dt><dd><small>{{.ID}}</small></dd>

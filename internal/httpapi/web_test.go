@@ -60,7 +60,7 @@ func TestWebAppClientRoutesFallBackToIndex(t *testing.T) {
 // problem+json 404s (and the API keeps no-store).
 func TestWebAppLeavesServerPathsAlone(t *testing.T) {
 	s := newWebServer(t)
-	for _, p := range []string{"/api/v1/nope", "/api/v2", "/scim/v2/Users", "/.well-known/nope", "/healthz/x",
+	for _, p := range []string{"/api/v1/nope", "/api/v2", "/scim/v2/Nope", "/.well-known/nope", "/healthz/x",
 		"/readyz/x", "/metrics/x", "/assets/missing-123.js"} {
 		w := get(t, s.Handler(), p)
 		if w.Code != 404 || !strings.HasPrefix(w.Header().Get("Content-Type"), "application/problem+json") {

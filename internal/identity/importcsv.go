@@ -45,13 +45,20 @@ type importRow struct {
 	line                                int
 	email, name, department, employeeID string
 	roles                               Roles // nil when the file has no roles column
+	// managerEmail is the line manager's email when the file has a
+	// manager_email column (hasManager); empty clears the manager.
+	managerEmail string
+	hasManager   bool
+	unchanged    bool // set by applyImport: the row changed nothing of an existing user
 }
 
 var importColumns = []string{"email", "name", "department", "employee_id"}
 
 func normaliseColumn(h string) string { return strings.ToLower(strings.TrimSpace(h)) }
 
-func isImportColumn(h string) bool { return slices.Contains(importColumns, h) || h == "roles" }
+func isImportColumn(h string) bool {
+	return slices.Contains(importColumns, h) || h == "roles" || h == "manager_email"
+}
 
 // ImportCSV creates or updates users from an HR export: header row
 // required (email,name,department,employee_id and optionally roles; other
@@ -100,6 +107,9 @@ func (s *Service) ImportCSVWith(ctx context.Context, actor Principal, r io.Reade
 		}
 		counts, err := s.applyImport(ctx, tx, actor, rows, existing, opt)
 		if err != nil {
+			return err
+		}
+		if err := applyManagers(tx, rows, existing, &counts); err != nil {
 			return err
 		}
 		res.Created, res.Updated, res.Unchanged, res.Invited = counts.Created, counts.Updated, counts.Unchanged, counts.Invited
@@ -237,7 +247,7 @@ func headerIndex(header []string, probs *problems) (map[string]int, []string) {
 	}
 	for _, want := range importColumns {
 		if col[want] == 0 {
-			probs.addf(1, "missing column %q (the header needs email, name, department, employee_id and optionally roles)", want)
+			probs.addf(1, "missing column %q (the header needs email, name, department, employee_id and optionally roles and manager_email)", want)
 		}
 	}
 	return col, ignored
@@ -271,6 +281,15 @@ func parseRow(rec []string, col map[string]int, line int, admin bool) (importRow
 			errs = append(errs, lineErr(line, "only an admin may import roles other than learner"))
 		}
 		row.roles = roles
+	}
+	if col["manager_email"] > 0 {
+		row.hasManager = true
+		if raw := get("manager_email"); raw != "" {
+			if err := checkImportedEmail(raw); err != nil {
+				errs = append(errs, lineErr(line, "manager_email: %v", err))
+			}
+			row.managerEmail = NormaliseEmail(raw)
+		}
 	}
 	return row, errs
 }
@@ -389,7 +408,7 @@ func (s *Service) applyImport(ctx context.Context, tx *gorm.DB, actor Principal,
 	now := s.now()
 	var fresh []User
 	var moved []string
-	for _, r := range rows {
+	for i, r := range rows {
 		u, ok := existing[r.email]
 		if !ok {
 			fresh = append(fresh, newImportedUser(r, now))
@@ -403,6 +422,7 @@ func (s *Service) applyImport(ctx context.Context, tx *gorm.DB, actor Principal,
 			deref(u.EmployeeID) != deref(after.EmployeeID) || !u.Roles.Equal(after.Roles)
 		if !changed {
 			res.Unchanged++
+			rows[i].unchanged = true
 			continue
 		}
 		upd := map[string]any{"name": after.Name, "department": after.Department, "employee_id": after.EmployeeID,
@@ -429,7 +449,7 @@ func (s *Service) applyImport(ctx context.Context, tx *gorm.DB, actor Principal,
 					return res, err
 				}
 			}
-			if opt.Invite && mayInvite(actor, u) == nil {
+			if opt.Invite && mayInvite(actor, u) == nil && s.Passwords.Allows(u) {
 				if _, err := s.enqueueMail(tx, PurposeInvitation, u.ID); err != nil {
 					return res, err
 				}
@@ -453,4 +473,71 @@ func newImportedUser(r importRow, now time.Time) User {
 		u.EmployeeID = &emp
 	}
 	return u
+}
+
+// applyManagers sets, inside tx and after every row is written, the line
+// manager of each row whose file has a manager_email column: the user
+// with that email, in the file or already stored; an empty cell clears
+// it. A manager who is no user, the person themself, or a loop in the
+// reporting line is a problem on the row's line, and nothing is imported.
+// A row that changed only its manager counts as updated.
+func applyManagers(tx *gorm.DB, rows []importRow, existing map[string]User, res *ImportResult) error {
+	var emails []string
+	for _, r := range rows {
+		if r.hasManager {
+			emails = append(emails, r.email)
+			if r.managerEmail != "" {
+				emails = append(emails, r.managerEmail)
+			}
+		}
+	}
+	if len(emails) == 0 {
+		return nil
+	}
+	ids := map[string]string{}
+	for chunk := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(emails))), lookupChunk) {
+		var found []User
+		if err := tx.Select("id", "email").Where("email IN ?", chunk).Find(&found).Error; err != nil {
+			return err
+		}
+		for _, u := range found {
+			ids[u.Email] = u.ID
+		}
+	}
+	probs := &problems{}
+	for i := range rows {
+		r := &rows[i]
+		if !r.hasManager {
+			continue
+		}
+		var mgr *string
+		if r.managerEmail != "" {
+			id, ok := ids[r.managerEmail]
+			if !ok {
+				probs.addf(r.line, "manager_email %s is no user here or in the file", r.managerEmail)
+				continue
+			}
+			mgr = &id
+		}
+		uid := ids[r.email]
+		if old, ok := existing[r.email]; ok && deref(old.ManagerID) == deref(mgr) {
+			continue
+		}
+		if err := checkManager(tx, uid, mgr); err != nil {
+			probs.addf(r.line, "manager_email %s: %s", r.managerEmail, fault.As(err).Message)
+			continue
+		}
+		if err := tx.Model(&User{}).Where("id = ?", uid).Update("manager_id", mgr).Error; err != nil {
+			return err
+		}
+		if r.unchanged {
+			r.unchanged = false
+			res.Unchanged--
+			res.Updated++
+		}
+	}
+	if probs.total > 0 {
+		return probs.failure()
+	}
+	return nil
 }

@@ -142,6 +142,8 @@ func mayInvite(actor Principal, u User) error {
 	switch {
 	case u.Disabled:
 		return fault.New(fault.Conflict, "%s is disabled; enable the account before inviting", describe(u))
+	case u.ErasedAt != nil:
+		return fault.New(fault.Conflict, "%s was erased; an erased person cannot be invited", describe(u))
 	case actor.IsAdmin():
 		return nil
 	case !u.Roles.OnlyLearner():
@@ -166,6 +168,9 @@ func (s *Service) Invite(ctx context.Context, actor Principal, userID string) (I
 		}
 		if err := mayInvite(actor, u); err != nil {
 			return err
+		}
+		if !s.Passwords.Allows(u) {
+			return errPasswordsOffInvite
 		}
 		if s.Mail.Enabled {
 			inv = Invitation{ExpiresAt: s.now().Add(InvitationTTL), Delivery: "email"}
@@ -242,7 +247,7 @@ func (s *Service) InviteMany(ctx context.Context, actor Principal, f InviteFilte
 			return err
 		}
 		for _, u := range users {
-			if mayInvite(actor, u) != nil {
+			if mayInvite(actor, u) != nil || !s.Passwords.Allows(u) {
 				continue
 			}
 			if _, err := s.enqueueMail(tx, PurposeInvitation, u.ID); err != nil {
@@ -268,6 +273,9 @@ func (s *Service) redeem(tx *gorm.DB, plain, purpose string) (User, error) {
 	t, u, err := s.lookupToken(tx, plain, purpose)
 	if err != nil {
 		return User{}, err
+	}
+	if !s.Passwords.Allows(u) {
+		return User{}, errPasswordsOff
 	}
 	res := tx.Model(&userToken{}).Where("token_hash = ? AND used_at IS NULL", t.TokenHash).Update("used_at", s.now())
 	if res.Error != nil {
@@ -376,7 +384,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email, clientIP string) er
 			return audit.Record(ctx, tx, "", audit.ResetRequested, "", map[string]any{"known": false})
 		case err != nil:
 			return err
-		case u.Disabled || !s.Mail.Enabled:
+		case u.Disabled || !s.Mail.Enabled || !s.Passwords.Allows(u):
 			return audit.Record(ctx, tx, "", audit.ResetRequested, u.ID, map[string]any{"known": true, "sent": false})
 		}
 		if _, err := s.enqueueMail(tx, PurposeReset, u.ID); err != nil {

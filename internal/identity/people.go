@@ -20,17 +20,19 @@ type NewUser struct {
 	Name       string
 	Department string
 	EmployeeID string
+	ManagerID  string // optional: the line manager's user id
 	Roles      []string
 	Password   string // optional: without one the user cannot sign in yet
 }
 
 // UserPatch changes some fields of a user; nil means unchanged. An empty
-// EmployeeID clears it.
+// EmployeeID or ManagerID clears it.
 type UserPatch struct {
 	Email      *string
 	Name       *string
 	Department *string
 	EmployeeID *string
+	ManagerID  *string
 	Roles      *[]string
 	Disabled   *bool
 	Password   *string
@@ -60,6 +62,9 @@ func (s *Service) CreateUser(ctx context.Context, actor Principal, in NewUser) (
 	if id := strings.TrimSpace(in.EmployeeID); id != "" {
 		u.EmployeeID = &id
 	}
+	if id := strings.TrimSpace(in.ManagerID); id != "" {
+		u.ManagerID = &id
+	}
 	if in.Password != "" {
 		h, err := s.hashNewPassword(ctx, "password", in.Password)
 		if err != nil {
@@ -70,6 +75,9 @@ func (s *Service) CreateUser(ctx context.Context, actor Principal, in NewUser) (
 	u.CreatedAt, u.UpdatedAt = s.now(), s.now()
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
 		if u.Department, err = canonicalDepartment(tx, u.CreatedAt, u.Department); err != nil {
+			return err
+		}
+		if err := checkManager(tx, u.ID, u.ManagerID); err != nil {
 			return err
 		}
 		if err := s.insertUser(tx, &u); err != nil {
@@ -218,6 +226,11 @@ func (s *Service) patchLocked(ctx context.Context, tx *gorm.DB, actor Principal,
 			return User{}, err
 		}
 	}
+	if deref(u.ManagerID) != deref(before.ManagerID) {
+		if err := checkManager(tx, u.ID, u.ManagerID); err != nil {
+			return User{}, err
+		}
+	}
 	u.UpdatedAt = s.now()
 	if err := writeUser(tx, &u, func(tx *gorm.DB) error {
 		return tx.Select("*").Omit("created_at").Save(&u).Error
@@ -288,6 +301,12 @@ func applyPatch(u *User, p UserPatch) error {
 	if err := validateProfile(u.Email, u.Name, u.Department, emp); err != nil {
 		return err
 	}
+	if p.ManagerID != nil {
+		u.ManagerID = nil
+		if id := strings.TrimSpace(*p.ManagerID); id != "" {
+			u.ManagerID = &id
+		}
+	}
 	if p.Roles != nil {
 		roles, err := checkRoles(*p.Roles)
 		if err != nil {
@@ -332,8 +351,11 @@ func (s *Service) auditUpdate(ctx context.Context, tx *gorm.DB, actor Principal,
 	if before.Department != after.Department {
 		changed["department"] = after.Department
 	}
-	if fmt.Sprint(deref(before.EmployeeID)) != fmt.Sprint(deref(after.EmployeeID)) {
+	if deref(before.EmployeeID) != deref(after.EmployeeID) {
 		changed["employee_id"] = deref(after.EmployeeID)
+	}
+	if deref(before.ManagerID) != deref(after.ManagerID) {
+		changed["manager_id"] = deref(after.ManagerID)
 	}
 	if len(changed) == 0 {
 		return nil

@@ -35,6 +35,11 @@ type Service struct {
 	OnMembership func(ctx context.Context, tx *gorm.DB, userIDs []string) error
 	// Mail connects invitations and password resets to outbound mail.
 	Mail MailHooks
+	// Passwords says who may sign in with a password (single sign-on can
+	// turn passwords off for all but a break-glass admin).
+	Passwords PasswordPolicy
+	// auth caches verified tokens and callers (see authcache.go).
+	auth authCache
 }
 
 // Options configure a Service.
@@ -151,30 +156,62 @@ func (s *Service) release() { <-s.hashSlots }
 // errBadToken is the one answer for every unusable access token.
 var errBadToken = fault.New(fault.Unauthorized, "the access token is missing, malformed, expired or not valid")
 
-// Authenticate turns an access token into the caller. The user is read on
-// every request, so a disabled user or a role change takes effect at once;
-// in the same query the token's login must still be live, so logging out,
+// Authenticate turns an access token into the caller. A disabled user or a
+// role change takes effect at once: the caller is read from the database,
+// or from a cache that any such change invalidates in the same transaction
+// (see authcache.go); the token's login must still be live, so logging out,
 // reusing a spent refresh token or changing the password ends the access
 // tokens of the logins it revokes too, not only their refresh tokens.
 func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
-	claims, err := s.tokens.Parse(token)
+	v, ok := s.auth.token(token, s.tokens.now())
+	if !ok {
+		claims, err := s.tokens.Parse(token)
+		if err != nil {
+			return Principal{}, errBadToken
+		}
+		v = verifiedToken{subject: claims.Subject, session: claims.SessionID, expires: claims.ExpiresAt.Time}
+		s.auth.putToken(token, v, s.tokens.now())
+	}
+	// On SQLite the store's AuthWatch says when the cached caller may be
+	// stale; elsewhere the caller is read each time.
+	var gen uint64
+	trusted := false
+	if w := s.db.AuthWatch(); w != nil {
+		gen, trusted = w.Snapshot()
+	}
+	key := principalKey(v.subject, v.session)
+	if trusted {
+		if p, ok := s.auth.principal(key, gen); ok {
+			return p, nil
+		}
+	}
+	p, err := s.loadPrincipal(ctx, v.subject, v.session)
 	if err != nil {
-		return Principal{}, errBadToken
+		return Principal{}, err
 	}
+	if trusted {
+		s.auth.putPrincipal(key, p, gen)
+	}
+	return p, nil
+}
+
+// loadPrincipal reads the caller: refused when the user is gone or
+// disabled, or when the token's login (session) has been revoked.
+func (s *Service) loadPrincipal(ctx context.Context, userID, session string) (Principal, error) {
 	var u User
-	q := s.db.R.WithContext(ctx).Select("id", "name", "roles", "disabled").Where("id = ?", claims.Subject)
-	if claims.SessionID != "" {
+	q := s.db.R.WithContext(ctx).Select("id", "name", "roles", "disabled").Where("id = ? AND erased_at IS NULL", userID)
+	if session != "" {
 		q = q.Where(`EXISTS (SELECT 1 FROM refresh_tokens r
-			WHERE r.family_id = ? AND r.user_id = users.id AND r.revoked_at IS NULL)`, claims.SessionID)
+			WHERE r.family_id = ? AND r.user_id = users.id AND r.revoked_at IS NULL)`, session)
 	}
-	err = q.Take(&u).Error
+	err := q.Take(&u).Error
 	if store.IsNotFound(err) || (err == nil && u.Disabled) {
 		return Principal{}, errBadToken
 	}
 	if err != nil {
 		return Principal{}, fault.Wrap(err, "could not load the caller")
 	}
-	return Principal{UserID: u.ID, Name: u.Name, Roles: u.Roles, SessionID: claims.SessionID}, nil
+	return Principal{UserID: u.ID, Name: u.Name, Roles: u.Roles, SessionID: session}, nil
 }
 
 // GetUser returns one user.

@@ -55,6 +55,9 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 		// PostgreSQL's index.
 		return Session{}, fieldErr("email", errEmailTooLong)
 	}
+	if !s.Passwords.mayTry(email) {
+		return Session{}, errPasswordsOff
+	}
 	keys := s.guessKeys(email, clientIP)
 	if err := s.reserveGuess(ctx, keys); err != nil {
 		return Session{}, err
@@ -73,7 +76,7 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 	if verr != nil {
 		return Session{}, verr
 	}
-	if !found || !ok || u.Disabled {
+	if !found || !ok || u.Disabled || u.ErasedAt != nil || !s.Passwords.Allows(u) {
 		return Session{}, s.refuseLogin(ctx, u.ID, email)
 	}
 	return s.openLogin(ctx, u, password, keys)

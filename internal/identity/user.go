@@ -87,11 +87,20 @@ type User struct {
 	Name         string
 	Department   string
 	EmployeeID   *string
+	ManagerID    *string // the person's line manager, a user id
 	Roles        Roles
 	PasswordHash *string
 	Disabled     bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// SCIM provisioning: the provider's externalId and userName (when it
+	// is not the email), and when a SCIM DELETE disabled the person.
+	ExternalID    *string
+	ScimUserName  *string
+	ScimDeletedAt *time.Time
+	// ErasedAt is set when the person's personal data was erased
+	// (internal/privacy): the row keeps a pseudonym and can never sign in.
+	ErasedAt *time.Time
 }
 
 // TableName is the users table.

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/upskill/upskill/internal/content"
+	"github.com/upskill/upskill/internal/events"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/store"
 )
@@ -209,6 +210,12 @@ func (s *Service) SubmitAttempt(ctx context.Context, userID, id string, answers 
 			return err
 		}
 		if err := markSubmitted(ctx, tx, id, g, answers, now); err != nil {
+			return err
+		}
+		if err := s.Events.Emit(tx, events.Event{Type: events.AttemptSubmitted, UserID: userID, At: now,
+			Data: map[string]any{"attempt_id": id, "user_id": userID, "module": a.Module, "module_title": m.Title,
+				"revision": rev, "cycle": a.Cycle, "score": g.Score, "passed": g.Passed,
+				"started_at": a.StartedAt.UTC(), "submitted_at": now.UTC()}}); err != nil {
 			return err
 		}
 		if g.Passed {

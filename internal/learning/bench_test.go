@@ -13,7 +13,14 @@ import (
 // on the one writer connection. Run with:
 //
 //	go test -run '^$' -bench . ./internal/learning/
-func BenchmarkLessonProgress(b *testing.B) {
+func BenchmarkLessonProgress(b *testing.B) { benchmarkLessonProgress(b, 1) }
+
+// BenchmarkLessonProgressConcurrent is the same with 32 writers per CPU, as
+// the load test's 64 connections on two cores: the writes queue on the one
+// writer connection and share commits (store's group commit).
+func BenchmarkLessonProgressConcurrent(b *testing.B) { benchmarkLessonProgress(b, 32) }
+
+func benchmarkLessonProgress(b *testing.B, parallelism int) {
 	e := newEnv(b, storetest.SQLite(b))
 	e.publish(spec{slug: "basics", lessons: []string{"one", "two", "three", "four", "five"}, quiz: threeQuestions})
 	users := make([]string, 200)
@@ -22,6 +29,7 @@ func BenchmarkLessonProgress(b *testing.B) {
 	}
 	lessons := []string{"one", "two", "three", "four", "five"}
 	ctx := context.Background()
+	b.SetParallelism(parallelism)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0

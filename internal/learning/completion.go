@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/upskill/upskill/internal/content"
+	"github.com/upskill/upskill/internal/events"
 	"github.com/upskill/upskill/internal/records"
 )
 
@@ -33,7 +34,7 @@ func (s *Service) issueIfComplete(ctx context.Context, tx *gorm.DB, st *state, u
 		return nil, nil
 	}
 	cycle := len(st.records)
-	rec := Record{ID: uuid.NewString(), UserID: userID, Module: m.Slug, ModuleTitle: m.Title,
+	rec := Record{ID: uuid.NewString(), UserID: userID, Kind: KindModule, Module: m.Slug, ModuleTitle: m.Title,
 		Revision: rev, ContentHash: m.Hash, Cycle: cycle}
 	if m.Quiz != nil {
 		best := bestPass(st.attempts, cycle)
@@ -61,8 +62,20 @@ func (s *Service) issueIfComplete(ctx context.Context, tx *gorm.DB, st *state, u
 	if err := tx.WithContext(ctx).Create(&rec).Error; err != nil {
 		return nil, err
 	}
+	if err := s.Events.Emit(tx, events.Event{Type: events.RecordIssued, UserID: userID, At: rec.IssuedAt,
+		Data: issuedData(&rec, m)}); err != nil {
+		return nil, err
+	}
 	rec.Status = rec.statusAt(now)
 	st.records = append(st.records, rec)
+	paths, err := s.issuePathRecords(ctx, tx, userID, m.Slug, now)
+	if err != nil {
+		return nil, err
+	}
+	for i := range paths {
+		s.log.InfoContext(ctx, "path record issued", slog.String("record_id", paths[i].ID), slog.String("user_id", userID),
+			slog.String("path", *paths[i].Path))
+	}
 	return &rec, nil
 }
 
@@ -87,4 +100,16 @@ func bestPass(attempts []attemptRow, cycle int) *attemptRow {
 		}
 	}
 	return best
+}
+
+// issuedData are the facts of record.issued.
+func issuedData(r *Record, m *content.Module) map[string]any {
+	d := map[string]any{"record_id": r.ID, "user_id": r.UserID, "module": r.Module, "module_title": r.ModuleTitle,
+		"revision": r.Revision, "content_hash": r.ContentHash, "cycle": r.Cycle, "score": r.Score,
+		"attempt_id": r.AttemptID, "issued_at": r.IssuedAt.UTC(), "expires_at": nil,
+		"has_quiz": m.Quiz != nil}
+	if r.ExpiresAt != nil {
+		d["expires_at"] = r.ExpiresAt.UTC()
+	}
+	return d
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/upskill/upskill/internal/catalog"
 	"github.com/upskill/upskill/internal/content"
+	"github.com/upskill/upskill/internal/events"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/records"
 	"github.com/upskill/upskill/internal/store"
@@ -66,6 +67,11 @@ type Service struct {
 	now     func() time.Time
 	random  io.Reader
 	log     *slog.Logger
+	// Events receives record.issued, record.revoked and attempt.submitted
+	// inside the transaction that causes them; nil drops them.
+	Events events.Sink
+	// verified remembers credentials whose signature was checked.
+	verified records.VerifyCache
 }
 
 // New returns the learning service over db.

@@ -2,6 +2,8 @@ package learning
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -9,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/upskill/upskill/internal/audit"
+	"github.com/upskill/upskill/internal/events"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/identity"
 	"github.com/upskill/upskill/internal/page"
@@ -47,6 +50,10 @@ type Record struct {
 	RevokedBy    *string
 	RevokeReason string
 	Credential   string
+	// Kind is KindModule or KindPath; Path names the path of a path
+	// record (nil for a module record).
+	Kind string
+	Path *string
 	// Status is valid, expired or revoked at the time it was read.
 	Status string `gorm:"-"`
 }
@@ -168,6 +175,16 @@ func (s *Service) Revoke(ctx context.Context, actor identity.Principal, id, reas
 		}
 		r.RevokedAt, r.RevokedBy, r.RevokeReason, r.Status = &now, &actor.UserID, reason, RecordRevoked
 		out = r
+		if err := s.Events.Emit(tx, events.Event{Type: events.RecordRevoked, UserID: r.UserID, At: now,
+			Data: map[string]any{"record_id": r.ID, "user_id": r.UserID, "module": r.Module, "revision": r.Revision,
+				"revoked_at": now.UTC()}}); err != nil {
+			return err
+		}
+		if !r.IsPath() {
+			if err := s.revokePathRecords(ctx, tx, actor.UserID, r.UserID, r.Module, r.ID, now); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, actor.UserID, audit.RecordRevoked, id, map[string]any{
 			"reason": reason, "user_id": r.UserID, "module": r.Module, "revision": r.Revision,
 		})
@@ -188,6 +205,8 @@ type Verification struct {
 
 // VerifiedFacts are the facts of a record a verifier is shown.
 type VerifiedFacts struct {
+	Kind        string  // KindModule or KindPath
+	Path        *string // the path of a path record
 	ID          string
 	HolderName  string
 	Module      string
@@ -198,8 +217,12 @@ type VerifiedFacts struct {
 }
 
 func factsOf(r *Record) *VerifiedFacts {
-	return &VerifiedFacts{ID: r.ID, HolderName: r.HolderName, Module: r.Module, ModuleTitle: r.ModuleTitle,
+	f := &VerifiedFacts{Kind: KindModule, ID: r.ID, HolderName: r.HolderName, Module: r.Module, ModuleTitle: r.ModuleTitle,
 		Revision: r.Revision, IssuedAt: r.IssuedAt, ExpiresAt: r.ExpiresAt}
+	if r.IsPath() {
+		f.Kind, f.Path, f.Module, f.Revision = KindPath, r.Path, "", 0
+	}
+	return f
 }
 
 // Verify checks the stored credential of record id against the published
@@ -209,7 +232,7 @@ func (s *Service) Verify(ctx context.Context, id string) (Verification, error) {
 	if err != nil {
 		return Verification{}, err
 	}
-	c, err := records.VerifyAt(r.Credential, s.signer.Keys, s.signer.Issuer, s.now())
+	c, err := s.verified.VerifyAt(r.Credential, s.signer.Keys, s.signer.Issuer, s.now())
 	if err != nil || !sameFacts(c, r) {
 		// The key that signed it is no longer published, or the row was
 		// altered: the record cannot be vouched for, nor its facts shown.
@@ -225,6 +248,11 @@ func sameFacts(c *records.Claims, r *Record) bool {
 	sameExpiry := c.ExpiresAt == nil && r.ExpiresAt == nil ||
 		c.ExpiresAt != nil && r.ExpiresAt != nil && c.ExpiresAt.Equal(*r.ExpiresAt)
 	sameScore := c.Score == nil && r.Score == nil || c.Score != nil && r.Score != nil && *c.Score == *r.Score
+	if r.IsPath() || c.Kind == KindPath {
+		return r.IsPath() && c.Kind == KindPath && r.Path != nil && c.Path == *r.Path && c.ID == r.ID &&
+			c.Subject == r.UserID && c.ModuleTitle == r.ModuleTitle && c.HolderName == r.HolderName &&
+			c.IssuedAt != nil && c.IssuedAt.Equal(r.IssuedAt) && sameExpiry && sameScore
+	}
 	return c.ID == r.ID && c.Subject == r.UserID && c.Module == r.Module && c.ModuleTitle == r.ModuleTitle &&
 		c.Revision == r.Revision && c.ContentHash == r.ContentHash && c.HolderName == r.HolderName &&
 		c.IssuedAt != nil && c.IssuedAt.Equal(r.IssuedAt) && sameExpiry && sameScore
@@ -236,12 +264,17 @@ func sameFacts(c *records.Claims, r *Record) bool {
 // valid:false with status invalid and no facts; it is not an error.
 func (s *Service) VerifyCredential(ctx context.Context, credential string) (Verification, error) {
 	now := s.now()
-	c, err := records.VerifyAt(strings.TrimSpace(credential), s.signer.Keys, s.signer.Issuer, now)
+	c, err := s.verified.VerifyAt(strings.TrimSpace(credential), s.signer.Keys, s.signer.Issuer, now)
 	if err != nil {
 		return Verification{Status: Invalid}, nil
 	}
 	r, err := s.findRecord(ctx, s.db.R, c.ID)
 	switch {
+	case err == nil && r.Credential != strings.TrimSpace(credential) && s.superseded(ctx, r.ID, strings.TrimSpace(credential)):
+		// An older credential of this record, replaced when its holder was
+		// erased (re-signed under a pseudonym): recognised by its stored
+		// hash, and answered with the record as it stands now.
+		return Verification{Valid: r.Status == RecordValid, Status: r.Status, Record: factsOf(r)}, nil
 	case err == nil && (r.Credential != strings.TrimSpace(credential) || !sameFacts(c, r)):
 		// Signed by our key but not what we issued under that id, or the
 		// row no longer says what was signed.
@@ -253,8 +286,12 @@ func (s *Service) VerifyCredential(ctx context.Context, credential string) (Veri
 	}
 	// Genuinely ours but unknown here (say, a database restored from an
 	// older backup): the signature and its own dates are all we can check.
-	facts := &VerifiedFacts{ID: c.ID, HolderName: c.HolderName, Module: c.Module, ModuleTitle: c.ModuleTitle,
+	facts := &VerifiedFacts{Kind: KindModule, ID: c.ID, HolderName: c.HolderName, Module: c.Module, ModuleTitle: c.ModuleTitle,
 		Revision: c.Revision, IssuedAt: c.IssuedAt.UTC()}
+	if c.Kind == KindPath {
+		path := c.Path
+		facts.Kind, facts.Path = KindPath, &path
+	}
 	status := RecordValid
 	if c.ExpiresAt != nil {
 		exp := c.ExpiresAt.UTC()
@@ -264,6 +301,16 @@ func (s *Service) VerifyCredential(ctx context.Context, credential string) (Veri
 		status = RecordExpired
 	}
 	return Verification{Valid: status == RecordValid, Status: status, Record: facts}, nil
+}
+
+// superseded reports whether credential is an older credential of record
+// id: only its SHA-256 (hex) is kept, in superseded_credentials.
+func (s *Service) superseded(ctx context.Context, id, credential string) bool {
+	sum := sha256.Sum256([]byte(credential))
+	var n int64
+	err := s.db.R.WithContext(ctx).Table("superseded_credentials").
+		Where("credential_sha256 = ? AND record_id = ?", hex.EncodeToString(sum[:]), id).Count(&n).Error
+	return err == nil && n > 0
 }
 
 // Certificate returns what the printable certificate of record id shows,

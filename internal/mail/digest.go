@@ -36,6 +36,9 @@ var digestLabels = map[string]string{
 	notify.DueSoon:  "Due soon",
 	notify.Assigned: "New for you",
 	notify.Expiring: "Your certificate expires",
+	// A line manager's digest: the title names the report.
+	notify.TeamOverdue: "Overdue in your team since",
+	notify.Policy:      "Please read and acknowledge (published)",
 }
 
 // DigestLetter composes a daily digest from its outbox payload (the items
@@ -66,7 +69,15 @@ func DigestLetter(users UserLookup, baseURL string, loc *time.Location) ComposeF
 			if it.Kind == notify.DueSoon {
 				label = "Due on"
 			}
-			data.Items = append(data.Items, DigestItem{Label: label, Title: it.Title, Date: date})
+			title := it.Title
+			if it.Kind == notify.TeamOverdue {
+				p, err := users.GetUser(ctx, it.Person)
+				if err != nil {
+					continue // gone since the digest was planned
+				}
+				title = p.Name + ": " + it.Title
+			}
+			data.Items = append(data.Items, DigestItem{Label: label, Title: title, Date: date})
 			if it.Kind == notify.Overdue {
 				data.Overdue = true
 			} else {

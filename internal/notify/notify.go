@@ -8,6 +8,7 @@ package notify
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -27,9 +28,19 @@ const (
 	DueSoon  = "due_soon" // the due date is within RemindBeforeDue
 	Assigned = "assigned" // a new assignment
 	Expiring = "expiring" // a record expires within RemindBeforeExpiry
+	// TeamOverdue goes to a line manager: a direct report's assignment is
+	// overdue (then weekly, like the report's own notice). Optional.
+	TeamOverdue = "team_overdue"
+	// Policy: a policy's current version waits for the person's
+	// acknowledgement (internal/policies); reminded weekly.
+	Policy = "policy"
 )
 
-var kindOrder = map[string]int{Overdue: 0, DueSoon: 1, Assigned: 2, Expiring: 3}
+var kindOrder = map[string]int{Overdue: 0, DueSoon: 1, Assigned: 2, Expiring: 3, TeamOverdue: 4, Policy: 5}
+
+// Source adds reminder items that other packages know of (unacknowledged
+// policies), by user id, as of now.
+type Source func(ctx context.Context, now time.Time) (map[string][]Item, error)
 
 // DigestKind is the outbox kind of a digest.
 const DigestKind = "digest"
@@ -78,7 +89,11 @@ type Service struct {
 	db      *store.DB
 	catalog assignments.Catalog
 	opt     Options
+	sources []Source
 }
+
+// AddSource makes src's items part of every digest plan.
+func (s *Service) AddSource(src Source) { s.sources = append(s.sources, src) }
 
 // New returns the reminders service.
 func New(db *store.DB, cat assignments.Catalog, opt Options) *Service {
@@ -91,8 +106,13 @@ type Item struct {
 	Module string    `json:"module"`
 	Title  string    `json:"title"`
 	Date   time.Time `json:"date"` // the due date, or the record's expiry
+	// Person is the direct report a TeamOverdue item is about (a user id;
+	// the letter looks up their name when it is composed).
+	Person string `json:"person,omitempty"`
 	// Key makes the item unique for its person; never shown.
 	Key string `json:"-"`
+	// Ref is the assignment or record the item is about; never shown.
+	Ref string `json:"-"`
 }
 
 // Digest is one person's digest for one local day.
@@ -123,6 +143,15 @@ func (s *Service) Plan(ctx context.Context, now time.Time) ([]Digest, error) {
 	}
 	if err := s.expiryItems(ctx, now, byUser); err != nil {
 		return nil, err
+	}
+	for _, src := range s.sources {
+		more, err := src(ctx, now)
+		if err != nil {
+			return nil, fmt.Errorf("notify: %w", err)
+		}
+		for uid, items := range more {
+			byUser[uid] = append(byUser[uid], items...)
+		}
 	}
 	if err := s.dropSentAndOptedOut(ctx, byUser); err != nil {
 		return nil, err
@@ -155,11 +184,12 @@ func (s *Service) assignmentItems(ctx context.Context, now time.Time, byUser map
 	// Most people of a campaign have not started: the enrollment join lets
 	// their rows skip every lookup of learning rows.
 	pair := assignments.Pair{User: "a.user_id", Module: "a.module", Enrolled: "e.user_id IS NOT NULL"}
-	q := `SELECT a.id, a.user_id, a.module, a.due_at, a.assigned_at, a.grace_days, ` + pair.Columns() + `
-FROM assignments a JOIN users u ON u.id = a.user_id AND u.disabled = ?
+	q := `SELECT a.id, a.user_id, a.module, a.due_at, a.assigned_at, a.grace_days, mgr.id, ` + pair.Columns() + `
+FROM assignments a JOIN users u ON u.id = a.user_id AND u.disabled = ? AND u.erased_at IS NULL
+LEFT JOIN users mgr ON mgr.id = u.manager_id AND mgr.disabled = ?
 LEFT JOIN enrollments e ON e.user_id = a.user_id AND e.module = a.module
 ` + pair.RecordJoin()
-	rows, err := s.db.R.WithContext(ctx).Raw(q, false).Rows()
+	rows, err := s.db.R.WithContext(ctx).Raw(q, false, false).Rows()
 	if err != nil {
 		return fmt.Errorf("notify: read assignments: %w", err)
 	}
@@ -169,8 +199,9 @@ LEFT JOIN enrollments e ON e.user_id = a.user_id AND e.module = a.module
 		var id, uid, module string
 		var due, assigned time.Time
 		var grace int
+		var manager sql.NullString
 		var facts assignments.FactsScan
-		if err := rows.Scan(append([]any{&id, &uid, &module, &due, &assigned, &grace}, facts.Dest()...)...); err != nil {
+		if err := rows.Scan(append([]any{&id, &uid, &module, &due, &assigned, &grace, &manager}, facts.Dest()...)...); err != nil {
 			return fmt.Errorf("notify: read assignments: %w", err)
 		}
 		info, ok := mods[module]
@@ -183,7 +214,7 @@ LEFT JOIN enrollments e ON e.user_id = a.user_id AND e.module = a.module
 		}
 		dueAt := st.DueAt.UTC()
 		dueDay := s.Day(dueAt)
-		item := Item{Module: module, Title: info.Title, Date: dueAt}
+		item := Item{Module: module, Title: info.Title, Date: dueAt, Ref: id}
 		switch {
 		case st.Overdue:
 			// Counted in the company's local days since the due date: the
@@ -191,6 +222,11 @@ LEFT JOIN enrollments e ON e.user_id = a.user_id AND e.module = a.module
 			// week (days 1, 8, 15… after the due date).
 			week := max(s.daysBetween(dueAt, now)-1, 0) / 7
 			item.Kind, item.Key = Overdue, fmt.Sprintf("%s:%s:%s:%d", Overdue, id, dueDay, week)
+			if manager.Valid {
+				byUser[manager.String] = append(byUser[manager.String], Item{Kind: TeamOverdue, Module: module,
+					Title: info.Title, Date: dueAt, Person: uid,
+					Key: fmt.Sprintf("%s:%s:%s:%d", TeamOverdue, id, dueDay, week)})
+			}
 		case dueAt.Sub(now) <= s.opt.RemindBeforeDue:
 			item.Kind, item.Key = DueSoon, fmt.Sprintf("%s:%s:%s", DueSoon, id, dueDay)
 		case now.Sub(assigned.UTC()) <= s.opt.NewFor:
@@ -206,8 +242,8 @@ LEFT JOIN enrollments e ON e.user_id = a.user_id AND e.module = a.module
 // expiryItems finds records whose expiry is near: the newest unrevoked
 // record of each person and module, for enabled people.
 func (s *Service) expiryItems(ctx context.Context, now time.Time, byUser map[string][]Item) error {
-	q := `SELECT r.user_id, r.module, r.module_title, r.expires_at FROM records r
-JOIN users u ON u.id = r.user_id AND u.disabled = ?
+	q := `SELECT r.id, r.user_id, r.module, r.module_title, r.expires_at FROM records r
+JOIN users u ON u.id = r.user_id AND u.disabled = ? AND u.erased_at IS NULL
 WHERE r.revoked_at IS NULL AND r.expires_at > ? AND r.expires_at <= ?
   AND NOT EXISTS (SELECT 1 FROM records n WHERE n.user_id = r.user_id AND n.module = r.module
       AND n.revoked_at IS NULL AND n.cycle > r.cycle)`
@@ -218,9 +254,9 @@ WHERE r.revoked_at IS NULL AND r.expires_at > ? AND r.expires_at <= ?
 	defer rows.Close()
 	mods := s.catalog.Modules()
 	for rows.Next() {
-		var uid, module, title string
+		var rid, uid, module, title string
 		var exp time.Time
-		if err := rows.Scan(&uid, &module, &title, &exp); err != nil {
+		if err := rows.Scan(&rid, &uid, &module, &title, &exp); err != nil {
 			return fmt.Errorf("notify: read records: %w", err)
 		}
 		if m, ok := mods[module]; ok {
@@ -228,7 +264,7 @@ WHERE r.revoked_at IS NULL AND r.expires_at > ? AND r.expires_at <= ?
 		}
 		exp = exp.UTC()
 		byUser[uid] = append(byUser[uid], Item{Kind: Expiring, Module: module, Title: title, Date: exp,
-			Key: fmt.Sprintf("%s:%s:%s", Expiring, module, s.Day(exp))})
+			Key: fmt.Sprintf("%s:%s:%s", Expiring, module, s.Day(exp)), Ref: rid})
 	}
 	return rows.Err()
 }

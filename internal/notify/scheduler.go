@@ -21,6 +21,12 @@ type Scheduler struct {
 	Log     *slog.Logger
 	// Wake is called after digests were written, to start delivery.
 	Wake func()
+	// NoDigests skips the digests (no mail relay) while Events still run.
+	NoDigests bool
+	// Events, when set, enqueues the day's record.expiring, record.expired
+	// and assignment.overdue events under the same lead (internal/evidence);
+	// it returns how many it wrote.
+	Events func(ctx context.Context, now time.Time) (int, error)
 
 	done string // the local day whose digests this process wrote
 }
@@ -40,11 +46,22 @@ func (sc *Scheduler) RunOnce(ctx context.Context) (int, error) {
 	}
 	n := 0
 	led, err := sc.Service.db.AsLeader(ctx, store.LeaderReminders, func(ctx context.Context) error {
+		if sc.Events != nil {
+			m, err := sc.Events(ctx, now)
+			n += m
+			if err != nil {
+				return err
+			}
+		}
+		if sc.NoDigests {
+			return nil
+		}
 		digests, err := sc.Service.Plan(ctx, now)
 		if err != nil {
 			return err
 		}
-		n, err = sc.Service.Enqueue(ctx, now, digests)
+		m, err := sc.Service.Enqueue(ctx, now, digests)
+		n += m
 		return err
 	})
 	if err != nil || !led {

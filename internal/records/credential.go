@@ -20,6 +20,13 @@ import (
 // with the same keys under another type, so neither can pass for the other.
 const credentialType = "JWT"
 
+// Record kinds: a module record (the default, and what a credential
+// without "kind" is) or a path record.
+const (
+	KindModule = "module"
+	KindPath   = "path"
+)
+
 // clockSkew is the leeway on nbf between the replica that signed a record
 // and the one verifying it.
 const clockSkew = 30 * time.Second
@@ -32,11 +39,17 @@ var ErrInvalidCredential = errors.New("invalid credential")
 // Claims are a completion record as JWT claims. Subject is the holder's
 // user id, ID the record id, Issuer the service's base URL; ExpiresAt is
 // set only when the module's valid_for makes the record expire.
+//
+// A path record (Kind "path") names the path in Path and its title in
+// ModuleTitle, and has no module, revision, content hash or score. A
+// credential without kind is a module record.
 type Claims struct {
-	Module      string `json:"module"`
+	Kind        string `json:"kind,omitempty"`
+	Path        string `json:"path,omitempty"`
+	Module      string `json:"module,omitempty"`
 	ModuleTitle string `json:"module_title"`
-	Revision    int    `json:"revision"`
-	ContentHash string `json:"content_hash"`
+	Revision    int    `json:"revision,omitempty"`
+	ContentHash string `json:"content_hash,omitempty"`
 	// Score is the whole-percent quiz score; nil (and absent from the
 	// credential) when the module has no quiz.
 	Score      *int   `json:"score,omitempty"`
@@ -130,11 +143,15 @@ func checkRecord(c *Claims) error {
 		return errors.New("no record id (jti)")
 	case c.Subject == "":
 		return errors.New("no holder (sub)")
-	case c.Module == "":
+	case c.Kind == KindPath && (c.Path == "" || c.Module != "" || c.Revision != 0 || c.ContentHash != "" || c.Score != nil):
+		return errors.New("a path record names its path and no module")
+	case c.Kind != KindPath && c.Kind != "" && c.Kind != KindModule:
+		return fmt.Errorf("unknown record kind %q", c.Kind)
+	case c.Kind != KindPath && c.Module == "":
 		return errors.New("no module")
-	case c.Revision < 1:
+	case c.Kind != KindPath && c.Revision < 1:
 		return errors.New("no module revision")
-	case c.ContentHash == "":
+	case c.Kind != KindPath && c.ContentHash == "":
 		return errors.New("no content hash")
 	case c.IssuedAt == nil:
 		return errors.New("no issue time (iat)")

@@ -203,7 +203,7 @@ func TestVerifyRejects(t *testing.T) {
 	}
 }
 
-func newSet(t *testing.T) *keys.Set {
+func newSet(t testing.TB) *keys.Set {
 	t.Helper()
 	_, k, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {

@@ -159,13 +159,13 @@ func seedCompany(t testing.TB, db *store.DB) {
 // wantCSV is the whole report on the fixture company at now, worked out
 // by hand from the Definitions (see seedCompany), in spreadsheet order:
 // department, name, user, module.
-const wantCSV = UTF8BOM + `employee_id,email,name,department,module,module_title,revision,status,progress_percent,best_score,attempts,assigned_at,due_at,overdue,completed_at,record_id,expires_at
-E001,u1@example.com,Ann Archer,Brand,ai-basics,AI Basics,2,completed,100,90,2,2026-02-01T09:00:00Z,2026-03-10T00:00:00Z,false,2026-02-20T10:00:00Z,rec-ann,2027-02-20T10:00:00Z
-E002,u2@example.com,Bob Baker,Brand,ai-basics,AI Basics,2,in_progress,25,,0,2026-02-01T09:00:00Z,2026-02-28T00:00:00Z,true,,,
-E005,u5@example.com,Eve Evans,Brand,privacy,Customer Data Privacy,1,expired,100,,0,2025-01-01T09:00:00Z,2026-01-15T10:00:00Z,true,2025-01-15T10:00:00Z,rec-eve,2026-01-15T10:00:00Z
-E006,u6@example.com,Fay Fox,Brand,ai-basics,AI Basics,2,in_progress,75,,0,,,false,,,
-E008,u8@example.com,Hal Hill,Brand,privacy,Customer Data Privacy,1,in_progress,0,,0,,,false,,,
-E003,u3@example.com,Cat Cole,Performance,ai-basics,AI Basics,,not_started,0,,0,2026-02-01T09:00:00Z,2026-04-01T00:00:00Z,false,,,
-E003,u3@example.com,Cat Cole,Performance,privacy,Customer Data Privacy,1,in_progress,50,,0,,,false,,,
-,u4@example.com,Dan Dorsey,Performance,ai-basics,AI Basics,1,expired,75,,0,2025-02-01T09:00:00Z,2026-03-15T10:00:00Z,false,2025-03-01T10:00:00Z,rec-dan,2026-03-01T10:00:00Z
+const wantCSV = UTF8BOM + `employee_id,email,name,department,module,module_title,revision,status,progress_percent,best_score,attempts,assigned_at,due_at,overdue,completed_at,record_id,expires_at,path
+E001,u1@example.com,Ann Archer,Brand,ai-basics,AI Basics,2,completed,100,90,2,2026-02-01T09:00:00Z,2026-03-10T00:00:00Z,false,2026-02-20T10:00:00Z,rec-ann,2027-02-20T10:00:00Z,
+E002,u2@example.com,Bob Baker,Brand,ai-basics,AI Basics,2,in_progress,25,,0,2026-02-01T09:00:00Z,2026-02-28T00:00:00Z,true,,,,
+E005,u5@example.com,Eve Evans,Brand,privacy,Customer Data Privacy,1,expired,100,,0,2025-01-01T09:00:00Z,2026-01-15T10:00:00Z,true,2025-01-15T10:00:00Z,rec-eve,2026-01-15T10:00:00Z,
+E006,u6@example.com,Fay Fox,Brand,ai-basics,AI Basics,2,in_progress,75,,0,,,false,,,,
+E008,u8@example.com,Hal Hill,Brand,privacy,Customer Data Privacy,1,in_progress,0,,0,,,false,,,,
+E003,u3@example.com,Cat Cole,Performance,ai-basics,AI Basics,,not_started,0,,0,2026-02-01T09:00:00Z,2026-04-01T00:00:00Z,false,,,,
+E003,u3@example.com,Cat Cole,Performance,privacy,Customer Data Privacy,1,in_progress,50,,0,,,false,,,,
+,u4@example.com,Dan Dorsey,Performance,ai-basics,AI Basics,1,expired,75,,0,2025-02-01T09:00:00Z,2026-03-15T10:00:00Z,false,2025-03-01T10:00:00Z,rec-dan,2026-03-01T10:00:00Z,
 `

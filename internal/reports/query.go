@@ -34,6 +34,7 @@ type Row struct {
 	CompletedAt     *time.Time // issued_at of the newest unrevoked record, valid or expired
 	RecordID        *string
 	ExpiresAt       *time.Time
+	Path            *string // the learning path the assignment came from; nil when assigned directly or not assigned
 
 	// Not columns of the report: the summary uses them, and Pos is the
 	// row's place in the report's order, which a page's cursor names.
@@ -46,7 +47,7 @@ type Row struct {
 // Columns are the report's columns, in order.
 var Columns = []string{"employee_id", "email", "name", "department", "module", "module_title", "revision",
 	"status", "progress_percent", "best_score", "attempts", "assigned_at", "due_at", "overdue",
-	"completed_at", "record_id", "expires_at"}
+	"completed_at", "record_id", "expires_at", "path"}
 
 // The report is one query: every user crossed with the published modules
 // (a JSON list, so the catalog in memory names them), kept when the pair
@@ -126,7 +127,7 @@ func (s *Service) buildPlan(q Query, seconds bool) (p plan, ok bool) {
 		AND c.completed_at IS NOT NULL AND c.module || '/' || c.lesson IN (SELECT lesson FROM cur)`) + ",\n")
 	b.WriteString(reportPair.Lookup(strings.Replace(quizFigures, "{cycle}", recordCycle, 1)) + ",\n")
 	b.WriteString(reportPair.Lookup(strings.Replace(quizFigures, "{cycle}", openCycle, 1)) + ",\n")
-	b.WriteString("lower(u.department), lower(u.name), u.id")
+	b.WriteString("lower(u.department), lower(u.name), u.id, a.path")
 	if seconds {
 		b.WriteString(",\n" + reportPair.Lookup(`SELECT COALESCE(SUM(t.seconds_spent), 0) FROM lesson_progress t WHERE t.user_id = {u} AND t.module = {m}`))
 	}
@@ -298,6 +299,7 @@ type scanRow struct {
 	lessonsCurrent            int64
 	quizRecord, quizOpen      sql.NullInt64
 	pos                       Position // the row's place in the report order
+	path                      sql.NullString
 	seconds                   int64
 }
 
@@ -305,7 +307,7 @@ func (r *scanRow) dest(seconds bool) []any {
 	d := []any{&r.employeeID, &r.email, &r.name, &r.dept, &r.module, &r.enrolledRevision}
 	d = append(d, r.assignment.Dest()...)
 	d = append(d, r.facts.Dest()...)
-	d = append(d, &r.lessonsCurrent, &r.quizRecord, &r.quizOpen, &r.pos.Department, &r.pos.Name, &r.pos.UserID)
+	d = append(d, &r.lessonsCurrent, &r.quizRecord, &r.quizOpen, &r.pos.Department, &r.pos.Name, &r.pos.UserID, &r.path)
 	if seconds {
 		d = append(d, &r.seconds)
 	}
@@ -328,6 +330,10 @@ func (r *scanRow) row(now time.Time, mods map[string]assignments.ModuleInfo) (Ro
 	if r.employeeID.Valid {
 		v := r.employeeID.String
 		out.EmployeeID = &v
+	}
+	if r.path.Valid {
+		v := r.path.String
+		out.Path = &v
 	}
 	switch {
 	case r.facts.RecordID.Valid:
@@ -355,4 +361,12 @@ func (r *scanRow) row(now time.Time, mods map[string]assignments.ModuleInfo) (Ro
 	out.Attempts, out.BestScore = qz.attempts, qz.best
 	out.ProgressPercent = learning.ProgressPercent(int(r.lessonsCurrent), len(info.Lessons), info.HasQuiz, qz.passed)
 	return out, af != nil || st.Started
+}
+
+// CompletionsSQL returns the whole company's completions query, as the
+// CSV export runs it, and its bound values. The load harness hands it to
+// the sqlite3 shell to measure what the database alone takes.
+func (s *Service) CompletionsSQL() (string, []any) {
+	p, _ := s.buildPlan(Query{}, false)
+	return p.sql, p.args
 }

@@ -281,16 +281,17 @@ type GroupBy string
 const (
 	ByDepartment GroupBy = "department"
 	ByModule     GroupBy = "module"
+	ByPath       GroupBy = "path" // pairs assigned through a learning path, by path
 )
 
 // ParseGroupBy checks the group_by parameter.
 func ParseGroupBy(v string) (GroupBy, error) {
 	switch g := GroupBy(v); g {
-	case ByDepartment, ByModule:
+	case ByDepartment, ByModule, ByPath:
 		return g, nil
 	case "":
-		return "", badParam("group_by", "is required: department or module")
+		return "", badParam("group_by", "is required: department, module or path")
 	default:
-		return "", badParam("group_by", "must be department or module, not %q", v)
+		return "", badParam("group_by", "must be department, module or path, not %q", v)
 	}
 }

@@ -38,7 +38,8 @@ type tally struct {
 	seconds                 int64
 }
 
-// Summary computes the groups by department or module, ordered by key, in
+// Summary computes the groups by department, module or learning path
+// (the pairs assigned through a path, by the path's slug), ordered by key, in
 // one pass over the report query: memory holds one tally per group.
 func (s *Service) Summary(ctx context.Context, actor string, by GroupBy) ([]Group, error) {
 	src, err := s.open(ctx, Query{}, true)
@@ -49,8 +50,14 @@ func (s *Service) Summary(ctx context.Context, actor string, by GroupBy) ([]Grou
 	tallies := map[string]*tally{}
 	get := func(r *Row) *tally {
 		key := r.Department
-		if by == ByModule {
+		switch by {
+		case ByModule:
 			key = r.Module
+		case ByPath:
+			if r.Path == nil {
+				return nil // assigned directly, or not assigned: in no path's group
+			}
+			key = *r.Path
 		}
 		t, ok := tallies[key]
 		if !ok {
@@ -59,7 +66,11 @@ func (s *Service) Summary(ctx context.Context, actor string, by GroupBy) ([]Grou
 		}
 		return t
 	}
-	src.seen = func(r *Row) { get(r).seconds += r.SecondsSpent }
+	src.seen = func(r *Row) {
+		if t := get(r); t != nil {
+			t.seconds += r.SecondsSpent
+		}
+	}
 	for {
 		r, ok, err := src.Next()
 		if err != nil {
@@ -68,7 +79,9 @@ func (s *Service) Summary(ctx context.Context, actor string, by GroupBy) ([]Grou
 		if !ok {
 			break
 		}
-		get(&r).add(r)
+		if t := get(&r); t != nil {
+			t.add(r)
+		}
 	}
 	out := make([]Group, 0, len(tallies))
 	for _, t := range tallies {

@@ -3,7 +3,6 @@ package reports
 import (
 	"archive/zip"
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -31,8 +31,7 @@ func newRowWriter(f Format, w io.Writer) rowWriter {
 	case XLSX:
 		return &xlsxWriter{w: w}
 	default:
-		bw := bufio.NewWriterSize(w, 64<<10)
-		return &csvWriter{bw: bw, cw: csv.NewWriter(bw)}
+		return &csvWriter{bw: bufio.NewWriterSize(w, 64<<10)}
 	}
 }
 
@@ -105,12 +104,13 @@ func optNum(n *int) cell {
 }
 
 // timeCell is a time: RFC 3339 UTC text in CSV and JSON, a date cell in
-// XLSX. The text starts with a digit, so it needs no neutralising.
+// XLSX. The text starts with a digit, so it needs no neutralising; the CSV
+// writer formats it into its line without making a string.
 func timeCell(t *time.Time) cell {
 	if t == nil {
 		return cell{}
 	}
-	return cell{kind: date, s: formatTime(*t), t: t.UTC()}
+	return cell{kind: date, t: t.UTC()}
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -124,15 +124,16 @@ func cells(r *Row, out []cell) []cell {
 		textCell(r.Module), textCell(r.ModuleTitle), optNum(r.Revision), textCell(r.Status),
 		numCell(r.ProgressPercent), optNum(r.BestScore), numCell(r.Attempts),
 		timeCell(r.AssignedAt), timeCell(r.DueAt), flagCell(r.Overdue),
-		timeCell(r.CompletedAt), optText(r.RecordID), timeCell(r.ExpiresAt))
+		timeCell(r.CompletedAt), optText(r.RecordID), timeCell(r.ExpiresAt), optText(r.Path))
 }
 
-// csvWriter writes RFC 4180 CSV with a header row, through encoding/csv.
+// csvWriter writes RFC 4180 CSV with a header row, as encoding/csv does
+// (same quoting, "\n" line ends), each row built in one reused line
+// buffer: numbers and times are appended, not made into strings.
 type csvWriter struct {
 	bw    *bufio.Writer
-	cw    *csv.Writer
 	cells []cell
-	rec   []string
+	line  []byte
 }
 
 // UTF8BOM starts the CSV: without it Excel, which HR opens reports in,
@@ -140,33 +141,78 @@ type csvWriter struct {
 const UTF8BOM = "\ufeff"
 
 func (w *csvWriter) header() error {
-	if _, err := w.bw.WriteString(UTF8BOM); err != nil {
-		return err
+	b := append(w.line[:0], UTF8BOM...)
+	for i, c := range Columns {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendCSVField(b, c)
 	}
-	return w.cw.Write(Columns)
+	w.line = append(b, '\n')
+	_, err := w.bw.Write(w.line)
+	return err
 }
 
 func (w *csvWriter) row(r *Row) error {
 	w.cells = cells(r, w.cells)
-	w.rec = w.rec[:0]
-	for _, c := range w.cells {
+	w.line = appendCSVRow(w.line[:0], w.cells)
+	_, err := w.bw.Write(w.line)
+	return err
+}
+
+// appendCSVRow appends one CSV line holding cells.
+func appendCSVRow(b []byte, cells []cell) []byte {
+	for i, c := range cells {
+		if i > 0 {
+			b = append(b, ',')
+		}
 		switch c.kind {
 		case text:
-			w.rec = append(w.rec, Neutralise(c.s))
+			b = appendCSVField(b, Neutralise(c.s))
 		case number:
-			w.rec = append(w.rec, strconv.Itoa(c.n))
+			b = strconv.AppendInt(b, int64(c.n), 10)
+		case date:
+			b = c.t.AppendFormat(b, time.RFC3339)
 		default:
-			w.rec = append(w.rec, c.s)
+			b = appendCSVField(b, c.s)
 		}
 	}
-	return w.cw.Write(w.rec)
+	return append(b, '\n')
+}
+
+// appendCSVField appends s as encoding/csv writes a field: quoted when it
+// holds a comma, a quote or a line break, starts with a space, or is \.;
+// quotes inside are doubled.
+func appendCSVField(b []byte, s string) []byte {
+	if !csvNeedsQuotes(s) {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			break
+		}
+		b = append(b, s[:i+1]...)
+		b = append(b, '"')
+		s = s[i+1:]
+	}
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+func csvNeedsQuotes(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s == `\.` || strings.ContainsAny(s, ",\"\r\n") {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsSpace(r)
 }
 
 func (w *csvWriter) close(string) error {
-	w.cw.Flush()
-	if err := w.cw.Error(); err != nil {
-		return err
-	}
 	return w.bw.Flush()
 }
 
@@ -195,6 +241,7 @@ type jsonRow struct {
 	CompletedAt     *string `json:"completed_at"`
 	RecordID        *string `json:"record_id"`
 	ExpiresAt       *string `json:"expires_at"`
+	Path            *string `json:"path"`
 }
 
 func optTime(t *time.Time) *string {
@@ -215,7 +262,7 @@ func (w *jsonWriter) row(r *Row) error {
 		Module: r.Module, ModuleTitle: r.ModuleTitle, Revision: r.Revision, Status: r.Status,
 		ProgressPercent: r.ProgressPercent, BestScore: r.BestScore, Attempts: r.Attempts,
 		AssignedAt: optTime(r.AssignedAt), DueAt: optTime(r.DueAt), Overdue: r.Overdue,
-		CompletedAt: optTime(r.CompletedAt), RecordID: r.RecordID, ExpiresAt: optTime(r.ExpiresAt)})
+		CompletedAt: optTime(r.CompletedAt), RecordID: r.RecordID, ExpiresAt: optTime(r.ExpiresAt), Path: r.Path})
 	if err != nil {
 		return err
 	}

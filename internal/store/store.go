@@ -38,6 +38,9 @@ type DB struct {
 	Dialect Dialect
 	writer  *sql.DB
 	reader  *sql.DB
+	auth    *AuthWatch   // SQLite only
+	group   *groupCommit // SQLite only
+	dsn     string       // PostgreSQL: for Listen's own connection
 }
 
 // Options tune Open.
@@ -86,12 +89,16 @@ func openSQLite(path string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	// Pragmas go in the DSN so that every connection of the pool gets them.
-	base := "file:" + url.PathEscape(path) + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL"
-	w, err := gorm.Open(sqlite.Open(base+"&_txlock=immediate"), gormConfig())
+	// secure_delete: deleted and overwritten content is zeroed in the file,
+	// so an erased person's data does not linger in free space (privacy).
+	// Each connection keeps its prepared statements (_stmt_cache_size), so a
+	// query the service runs again is not parsed again.
+	base := "file:" + url.PathEscape(path) + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL&_secure_delete=on&_stmt_cache_size=128"
+	w, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName(), DSN: base + "&_txlock=immediate"}), gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
-	r, err := gorm.Open(sqlite.Open(base+"&_query_only=true"), gormConfig())
+	r, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName(), DSN: base + "&_query_only=true"}), gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open readers: %w", err)
 	}
@@ -102,7 +109,10 @@ func openSQLite(path string, opt Options) (*DB, error) {
 	wdb.SetConnMaxIdleTime(0)
 	rdb.SetMaxOpenConns(opt.MaxReaders)
 	rdb.SetMaxIdleConns(opt.MaxReaders)
-	return &DB{W: w, R: r, Dialect: SQLite, writer: wdb, reader: rdb}, nil
+	db := &DB{W: w, R: r, Dialect: SQLite, writer: wdb, reader: rdb}
+	db.auth = startAuthWatch(db)
+	db.group = startGroupCommit(w)
+	return db, nil
 }
 
 // prepareFile creates the directory (0700) and the database file (0600)
@@ -128,7 +138,7 @@ func openPostgres(dsn string, opt Options) (*DB, error) {
 	sdb.SetMaxOpenConns(opt.MaxReaders * 2)
 	sdb.SetMaxIdleConns(opt.MaxReaders)
 	sdb.SetConnMaxLifetime(30 * time.Minute)
-	return &DB{W: g, R: g, Dialect: Postgres, writer: sdb, reader: sdb}, nil
+	return &DB{W: g, R: g, Dialect: Postgres, writer: sdb, reader: sdb, dsn: dsn}, nil
 }
 
 // Ping checks that the database answers.
@@ -158,6 +168,12 @@ func (db *DB) Pools() map[string]*sql.DB {
 // database file is complete on its own.
 func (db *DB) Close() error {
 	var errs []error
+	if db.group != nil {
+		db.group.close()
+	}
+	if db.auth != nil {
+		db.auth.close()
+	}
 	if db.Dialect == SQLite {
 		if err := db.W.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
 			errs = append(errs, err)
@@ -170,8 +186,14 @@ func (db *DB) Close() error {
 	return errors.Join(errs...)
 }
 
-// Tx runs fn in a write transaction.
+// Tx runs fn in a write transaction. On SQLite, transactions that queue
+// for the single writer share a commit (see groupCommit), each in a
+// savepoint of its own; Tx returns only after that commit. fn must not
+// start another transaction.
 func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if db.group != nil {
+		return db.group.tx(ctx, fn)
+	}
 	return db.W.WithContext(ctx).Transaction(fn)
 }
 
