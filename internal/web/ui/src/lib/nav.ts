@@ -11,15 +11,20 @@ export interface NavEntry {
   routes: string[];
   /** Roles allowed to see it; empty: every signed-in person. */
   roles: string[];
+  /** Shown only when the person has this (e.g. "team": direct reports); the page itself stays open. */
+  when?: string;
 }
 
 export const nav: NavEntry[] = [
   { href: '/', label: 'My learning', routes: ['home', 'module', 'lesson', 'quiz'], roles: [] },
   { href: '/records', label: 'My records', routes: ['records'], roles: [] },
+  // Managers: their direct reports (only for people who have some).
+  { href: '/team', label: 'My team', routes: ['team'], roles: [], when: 'team' },
   // HR: people, assignments, reports.
   { href: '/people', label: 'People', routes: ['people'], roles: ['hr', 'admin'] },
   { href: '/assignments', label: 'Assignments', routes: ['assignments'], roles: ['hr', 'admin'] },
   { href: '/reports', label: 'Reports', routes: ['reports'], roles: ['hr', 'admin'] },
+  { href: '/readiness', label: 'Readiness', routes: ['readiness'], roles: ['hr', 'admin'] },
   // Trainers: modules (list, editor, feedback).
   {
     href: '/trainer/modules',
@@ -38,9 +43,9 @@ export function allowed(entry: { roles: string[] }, roles: readonly string[]): b
   return entry.roles.length === 0 || entry.roles.some((r) => roles.includes(r));
 }
 
-/** The entries a person holding roles sees, in order. */
-export function visibleNav(roles: readonly string[], entries: NavEntry[] = nav): NavEntry[] {
-  return entries.filter((e) => allowed(e, roles));
+/** The entries a person holding roles (and having what `has` names) sees, in order. */
+export function visibleNav(roles: readonly string[], entries: NavEntry[] = nav, has: readonly string[] = []): NavEntry[] {
+  return entries.filter((e) => allowed(e, roles) && (!e.when || has.includes(e.when)));
 }
 
 /** Whether roles may open the page of route name (pages no entry names are open to all). */

@@ -8,10 +8,17 @@ import type { Component } from 'svelte';
 export type PageLoader = () => Promise<{ default: Component<any> }>;
 
 export const lazyPages: Record<string, PageLoader> = {
+  // Everyone: pulses, policies, their data; managers: their team
+  pulse: () => import('../pages/Pulse.svelte'),
+  policies: () => import('../pages/Policies.svelte'),
+  policy: () => import('../pages/Policy.svelte'),
+  privacy: () => import('../pages/Privacy.svelte'),
+  team: () => import('../pages/Team.svelte'),
   // HR
   people: () => import('../pages/hr/People.svelte'),
   assignments: () => import('../pages/hr/Assignments.svelte'),
   reports: () => import('../pages/hr/Reports.svelte'),
+  readiness: () => import('../pages/hr/Readiness.svelte'),
   // Trainers
   'trainer-modules': () => import('../staff/ModuleList.svelte'),
   'trainer-new': () => import('../staff/ModuleEditor.svelte'),
