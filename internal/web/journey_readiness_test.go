@@ -86,6 +86,7 @@ func TestReadinessPrivacyPagesInBrowser(t *testing.T) {
 	p.signIn(s.url, "maya@example.com", pw)
 	p.run(chromedp.WaitVisible(`//h2[normalize-space()="Waiting for you"]`))
 	p.check("my-learning-waiting")
+	staffShots(p, "my-learning-waiting")
 	p.run(chromedp.Click(`//a[normalize-space()="AI readiness check"]`))
 	p.heading("AI readiness check")
 	p.run(chromedp.WaitVisible(`#understand-1`), chromedp.Click(`#understand-4`), chromedp.Click(`//button[normalize-space()="Send my answers"]`),
@@ -105,10 +106,10 @@ func TestReadinessPrivacyPagesInBrowser(t *testing.T) {
 	p.heading("AI acceptable use")
 	p.run(chromedp.WaitVisible(`//article//h2[normalize-space()="Never share"]`))
 	p.check("policy")
+	staffShots(p, "policy")
 	p.run(chromedp.Click(`//button[normalize-space()="I have read and accept version 1"]`),
 		chromedp.WaitVisible(`//p[@id="accepted"][starts-with(normalize-space(), "You accepted version 1 on")]`))
 	p.check("policy-accepted")
-	staffShots(p, "policy")
 	p.run(chromedp.Click(`//footer//a[normalize-space()="Policies"]`))
 	p.heading("Policies")
 	p.run(chromedp.WaitVisible(`//span[normalize-space()="Accepted"]`))
@@ -218,6 +219,7 @@ func TestReadinessPrivacyPagesInBrowser(t *testing.T) {
 	a.run(chromedp.SendKeys(`#erase-reason`, "Erasure request 2026-41"), chromedp.Click(`//button[normalize-space()="Erase personal data…"]`),
 		chromedp.WaitVisible(`//h4[normalize-space()="Erase Sales Person 0's personal data?"]`))
 	a.check("admin-erase-confirm")
+	staffShots(a, "admin-erase-confirm")
 	a.run(chromedp.Click(`//button[normalize-space()="Yes, erase"]`), chromedp.WaitVisible(`#erased`))
 	pseudonym := eval[string](a, `document.querySelector('#erased code').textContent`)
 	if !strings.HasPrefix(pseudonym, "erased-") {

@@ -48,9 +48,9 @@ describe('the readiness report', () => {
   it('draws a bar per group: the mean after answer, a suppressed group empty and hidden', () => {
     const bars = readinessBars([group('Marketing', false, [[2, 3], [3, 4]]), group('', true, [[null, null]]), group('Sales', false, [[2, null]])]);
     expect(bars).toEqual([
-      { key: 'Marketing', value: 3.5, label: 'after 3.50, before 2.50' },
+      { key: 'Marketing', value: 3.5, label: '3.50' },
       { key: '(no department)', value: 0, label: 'hidden' },
-      { key: 'Sales', value: 0, label: 'no after yet, before 2.00' },
+      { key: 'Sales', value: 0, label: '—' },
     ]);
   });
 });

@@ -119,18 +119,17 @@ export function overall(g: ReadinessGroup, phase: 'before' | 'after'): number | 
 }
 
 /**
- * The readiness chart's bars: per group shown, the mean "after" answer over
- * every statement (on the 1–5 scale), labelled with the before figure; a
- * suppressed group gets an empty bar and says why.
+ * The readiness chart's bars: per group, the mean "after" answer over every
+ * statement (on the 1–5 scale; the table beside it has the before figure);
+ * a suppressed group gets an empty bar labelled "hidden", a group nobody
+ * answered after training yet an empty one labelled "—".
  */
 export function readinessBars(groups: ReadinessGroup[]): { key: string; value: number; label: string }[] {
   return groups.map((g) => {
     const key = g.key || '(no department)';
     if (g.suppressed) return { key, value: 0, label: 'hidden' };
     const after = overall(g, 'after');
-    const before = overall(g, 'before');
-    const parts = [after !== null ? `after ${after.toFixed(2)}` : 'no after yet', before !== null ? `before ${before.toFixed(2)}` : ''];
-    return { key, value: after ?? 0, label: parts.filter(Boolean).join(', ') };
+    return { key, value: after ?? 0, label: after === null ? '—' : after.toFixed(2) };
   });
 }
 
