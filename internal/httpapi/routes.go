@@ -134,6 +134,8 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/me/team", Access: signedIn, Query: []string{}, handle: s.myTeam},
 		{Method: http.MethodGet, Path: "/api/v1/reports/readiness", Access: roles(hr, admin), Query: []string{"pulse", "group_by", "format"}, handle: s.readinessReport},
 		{Method: http.MethodGet, Path: "/api/v1/reports/adoption", Access: roles(hr, admin), Query: []string{"from", "to", "format"}, handle: s.adoptionReport},
+		// The published pulses, so the readiness page can offer them (web app).
+		{Method: http.MethodGet, Path: "/api/v1/pulses", Access: roles(hr, admin, trainer), Query: []string{}, handle: s.listPulses},
 		// Evidence out: webhooks (admins), Open Badges (the record's
 		// viewers; the issuer, achievements and revocation lists are public).
 		{Method: http.MethodPost, Path: "/api/v1/admin/webhooks", Access: roles(admin), handle: s.createWebhook},
