@@ -176,7 +176,7 @@ func TestReadinessPrivacyPagesInBrowser(t *testing.T) {
 	h.signIn(s.url, "hana@example.com", pw)
 	h.run(chromedp.Click(`//nav//a[normalize-space()="Readiness"]`))
 	h.heading("Readiness and adoption")
-	h.run(chromedp.WaitVisible(`//select[@id="pulse"]/option[normalize-space()="AI readiness check"]`))
+	h.run(chromedp.WaitVisible(`select#pulse`), chromedp.WaitReady(`//select[@id="pulse"]/option[normalize-space()="AI readiness check"]`))
 	h.choose(`#pulse`, "readiness")
 	h.run(chromedp.Click(`//button[normalize-space()="Show readiness"]`))
 	for i := 0; eval[int](h, `document.querySelectorAll('[aria-label="Readiness by department"] tbody tr').length`) == 0; i++ {
