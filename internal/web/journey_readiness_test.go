@@ -201,6 +201,22 @@ func TestReadinessPrivacyPagesInBrowser(t *testing.T) {
 		chromedp.WaitVisible(`//div[@aria-label="Adoption by department and week"]//th[normalize-space()="Marketing"]/following-sibling::td[2][normalize-space()="5"]`))
 	h.check("readiness")
 	staffShots(h, "readiness")
+	hrFiles := h.allowDownloads()
+	h.run(chromedp.Click(`//button[starts-with(normalize-space(), "CSV")][contains(., "(readiness)")]`))
+	waitForFile(t, hrFiles, ".csv", func(b []byte) error {
+		text := strings.TrimPrefix(string(b), "\ufeff")
+		if !strings.HasPrefix(text, "pulse,level,group,") || !strings.Contains(text, "readiness,department,Sales,3,0,0,true,") {
+			return fmt.Errorf("not the readiness CSV with Sales hidden: %.300s", text)
+		}
+		return nil
+	})
+	h.run(chromedp.Click(`//button[starts-with(normalize-space(), "CSV")][contains(., "(adoption)")]`))
+	waitForFile(t, hrFiles, ".csv", func(b []byte) error {
+		if !strings.Contains(string(b), "department,week,") {
+			return errors.New("not the adoption CSV")
+		}
+		return nil
+	})
 
 	// The admin exports a person's data, then erases them.
 	a := page{t: t, ctx: journeyContext(t), axe: axe}
