@@ -199,6 +199,7 @@ func TestReadinessPrivacyPagesInBrowser(t *testing.T) {
 	}
 	h.run(chromedp.WaitVisible(`//h2[normalize-space()="Adoption by department and week"]`),
 		chromedp.WaitVisible(`//div[@aria-label="Adoption by department and week"]//th[normalize-space()="Marketing"]/following-sibling::td[2][normalize-space()="5"]`))
+	h.run(chromedp.Click(`//button[normalize-space()="Show policies"]`), chromedp.WaitVisible(`//h3[normalize-space()="Not accepted yet (14)"]`))
 	h.check("readiness")
 	staffShots(h, "readiness")
 	hrFiles := h.allowDownloads()
