@@ -359,3 +359,22 @@ func (s *Server) jwks(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, out)
 }
+
+// listDepartments lists the known departments with their enabled members,
+// for the web app's department pickers (HR, admin).
+func (s *Server) listDepartments(c *gin.Context) {
+	p, err := pageOf(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items, next, err := s.Identity.ListDepartments(c.Request.Context(), p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if items == nil {
+		items = []identity.DepartmentCount{}
+	}
+	c.JSON(http.StatusOK, list[identity.DepartmentCount]{Items: items, NextCursor: next})
+}

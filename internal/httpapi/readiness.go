@@ -52,6 +52,29 @@ func (s *Server) myPulses(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
+type pulseSummaryJSON struct {
+	Slug       string   `json:"slug"`
+	Title      string   `json:"title"`
+	Revision   int      `json:"revision"`
+	For        []string `json:"for"`
+	Statements int      `json:"statements"`
+}
+
+// listPulses lists the published pulses (never any answer), so the HR
+// readiness page can offer them to choose from.
+func (s *Server) listPulses(c *gin.Context) {
+	pulses, err := s.Catalog.Pulses(c.Request.Context())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := list[pulseSummaryJSON]{Items: make([]pulseSummaryJSON, len(pulses))}
+	for i, p := range pulses {
+		out.Items[i] = pulseSummaryJSON{Slug: p.Slug, Title: p.Title, Revision: p.Revision, For: append([]string{}, p.For...), Statements: len(p.Statements)}
+	}
+	c.JSON(http.StatusOK, out)
+}
+
 type pulseResponseJSON struct {
 	Pulse string `json:"pulse"`
 	Phase string `json:"phase"`

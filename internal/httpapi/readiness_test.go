@@ -310,6 +310,33 @@ func TestPulseFlowAPI(t *testing.T) {
 	})
 }
 
+// The readiness page lists the published pulses: HR, trainers and admins
+// may, learners may not, and no answer is in the list.
+func TestListPulsesAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newTestEnvOn(t, db)
+		trainer, _ := e.as(identity.RoleTrainer)
+		trainer.Put("/api/v1/modules/fair-ai", course("Fair AI")).Want(t, http.StatusCreated)
+		hr, _ := e.as(identity.RoleHR)
+		if items := hr.Get("/api/v1/pulses").Want(t, http.StatusOK).Map(t)["items"].([]any); len(items) != 0 {
+			t.Fatalf("pulses before any is published: %v", items)
+		}
+		publishDoc(t, e, catalog.KindPulse, "ai-pulse", "---\ntitle: AI pulse\nfor: [fair-ai]\n---\n\n## I understand AI {#understand}\n\n## I feel secure {#secure}\n")
+		items := hr.Get("/api/v1/pulses").Want(t, http.StatusOK).Map(t)["items"].([]any)
+		if len(items) != 1 {
+			t.Fatalf("pulses: %v", items)
+		}
+		got := items[0].(map[string]any)
+		if got["slug"] != "ai-pulse" || got["title"] != "AI pulse" || got["revision"] != float64(1) || got["statements"] != float64(2) || fmt.Sprint(got["for"]) != "[fair-ai]" {
+			t.Errorf("pulse listed as %v", got)
+		}
+		trainer.Get("/api/v1/pulses").Want(t, http.StatusOK)
+		learner, _ := e.as(identity.RoleLearner)
+		learner.Get("/api/v1/pulses").Want(t, http.StatusForbidden)
+		hr.Get("/api/v1/pulses?limit=5").Want(t, http.StatusBadRequest)
+	})
+}
+
 // seedAnswers stores answers straight into pulse_answers: n people of
 // department dept answering phase with the values given per statement.
 func seedAnswers(t *testing.T, e *testEnv, pulse, dept, phase string, people []identity.User, values map[string]int) {

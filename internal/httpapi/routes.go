@@ -77,6 +77,8 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodPost, Path: "/api/v1/users/invite", Access: roles(hr, admin), handle: s.inviteUsers},
 		{Method: http.MethodPost, Path: "/api/v1/users/{id}/invite", Access: roles(hr, admin), handle: s.inviteUser},
 		{Method: http.MethodPost, Path: "/api/v1/users/{id}/unlock", Access: roles(admin), handle: s.unlockUser},
+		// The web app's department pickers (issue 12).
+		{Method: http.MethodGet, Path: "/api/v1/departments", Access: roles(hr, admin), Query: paged(), handle: s.listDepartments},
 		{Method: http.MethodGet, Path: "/api/v1/audit", Access: roles(admin), Query: paged("action", "actor", "from", "to"), handle: s.listAudit},
 		{Method: http.MethodGet, Path: "/api/v1/admin/deliveries", Access: roles(admin), Query: paged("status", "target"), handle: s.listDeliveries},
 		{Method: http.MethodPost, Path: "/api/v1/admin/deliveries/{id}/retry", Access: roles(admin), handle: s.retryDelivery},
@@ -135,6 +137,8 @@ func (s *Server) routeTable() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/me/team", Access: signedIn, Query: []string{}, handle: s.myTeam},
 		{Method: http.MethodGet, Path: "/api/v1/reports/readiness", Access: roles(hr, admin), Query: []string{"pulse", "group_by", "format"}, handle: s.readinessReport},
 		{Method: http.MethodGet, Path: "/api/v1/reports/adoption", Access: roles(hr, admin), Query: []string{"from", "to", "format"}, handle: s.adoptionReport},
+		// The published pulses, so the readiness page can offer them (web app).
+		{Method: http.MethodGet, Path: "/api/v1/pulses", Access: roles(hr, admin, trainer), Query: []string{}, handle: s.listPulses},
 		// Evidence out: webhooks (admins), Open Badges (the record's
 		// viewers; the issuer, achievements and revocation lists are public).
 		{Method: http.MethodPost, Path: "/api/v1/admin/webhooks", Access: roles(admin), handle: s.createWebhook},

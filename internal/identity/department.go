@@ -1,12 +1,16 @@
 package identity
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/upskill/upskill/internal/fault"
+	"github.com/upskill/upskill/internal/page"
 )
 
 // Department is one department's canonical spelling. Departments are
@@ -95,4 +99,36 @@ func canonicalDepartment(tx *gorm.DB, now time.Time, name string) (string, error
 		return "", err
 	}
 	return m[name], nil
+}
+
+// DepartmentCount is a department with the number of its enabled members.
+type DepartmentCount struct {
+	Name    string `json:"name"`
+	Members int64  `json:"members"`
+}
+
+// ListDepartments returns the known departments (every canonical spelling
+// stored, also those a standing rule made before anyone joined) with their
+// enabled members, ordered by key (the lower-case name), a page at a time.
+func (s *Service) ListDepartments(ctx context.Context, p page.Request) ([]DepartmentCount, string, error) {
+	type row struct {
+		Key     string
+		Name    string
+		Members int64
+	}
+	q := s.db.R.WithContext(ctx).Table("departments d").
+		Select("d.key, d.name, (SELECT COUNT(*) FROM users u WHERE u.department = d.name AND u.disabled = ?) AS members", false)
+	if p.Cursor != "" {
+		q = q.Where("d.key > ?", p.Cursor)
+	}
+	var rows []row
+	if err := q.Order("d.key").Limit(p.Limit + 1).Scan(&rows).Error; err != nil {
+		return nil, "", fault.Wrap(err, "could not list departments")
+	}
+	rows, next := page.Trim(rows, p.Limit, func(r row) string { return r.Key })
+	out := make([]DepartmentCount, len(rows))
+	for i, r := range rows {
+		out[i] = DepartmentCount{Name: r.Name, Members: r.Members}
+	}
+	return out, next, nil
 }

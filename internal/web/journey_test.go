@@ -69,9 +69,23 @@ type server struct {
 // module as its content; extraEnv adds settings (name, value, ...).
 func startServer(t *testing.T, extraEnv ...string) server {
 	t.Helper()
+	return startServerWith(t, nil, extraEnv...)
+}
+
+// startServerWith is startServer with more content files (paths under the
+// content folder, e.g. "pulses/readiness.md").
+func startServerWith(t *testing.T, content map[string]string, extraEnv ...string) server {
+	t.Helper()
 	dir := t.TempDir()
+	files := map[string]string{}
 	for name, text := range testModule {
-		p := filepath.Join(dir, "content", "fair-ai", name)
+		files[filepath.Join("fair-ai", name)] = text
+	}
+	for name, text := range content {
+		files[name] = text
+	}
+	for name, text := range files {
+		p := filepath.Join(dir, "content", name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}

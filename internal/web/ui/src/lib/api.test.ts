@@ -61,6 +61,19 @@ describe('Api', () => {
     expect(err.retryable).toBe(false);
   });
 
+  it('uploads a file as it is and reads every bad line', async () => {
+    const { server, api } = await signedIn();
+    const err = await failure(api.upload('/lines', 'email,name\nnope,X\n', 'text/csv'));
+    const call = server.calls.at(-1)!;
+    expect(call.type).toBe('text/csv');
+    expect(call.body).toBe('email,name\nnope,X\n');
+    expect(err.lines).toEqual([
+      { line: 3, message: 'email is not valid' },
+      { line: 7, message: 'name is required' },
+    ]);
+    expect(err.extra.problem_count).toBe(2);
+  });
+
   it('turns a 5xx without JSON into a retryable error', async () => {
     const { api } = await signedIn();
     const err = await failure(api.get('/boom'));

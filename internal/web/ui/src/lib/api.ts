@@ -10,6 +10,8 @@ export interface RequestOptions {
   /** Send the access token (default true). */
   auth?: boolean;
   signal?: AbortSignal;
+  /** A body sent as it is (a CSV file), with its content type, instead of JSON. */
+  raw?: { body: Blob | string; type: string };
 }
 
 export interface Page<T> {
@@ -35,6 +37,10 @@ export class Api {
   }
   patch<T>(path: string, body: unknown, opts: RequestOptions = {}): Promise<T> {
     return this.json<T>('PATCH', path, { ...opts, body });
+  }
+  /** POSTs a file as it is (body and content type) and reads the JSON answer. */
+  upload<T>(path: string, body: Blob | string, type: string, opts: RequestOptions = {}): Promise<T> {
+    return this.json<T>('POST', path, { ...opts, raw: { body, type } });
   }
   delete(path: string, opts: RequestOptions = {}): Promise<void> {
     return this.json<void>('DELETE', path, opts);
@@ -71,13 +77,14 @@ export class Api {
     const auth = opts.auth ?? true;
     const attempt = async (token: string | null): Promise<Response> => {
       const headers: Record<string, string> = { Accept: accept };
-      if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+      if (opts.raw) headers['Content-Type'] = opts.raw.type;
+      else if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
       if (token) headers.Authorization = `Bearer ${token}`;
       try {
         return await this.fetchFn(this.base + path, {
           method,
           headers,
-          body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+          body: opts.raw ? opts.raw.body : opts.body === undefined ? undefined : JSON.stringify(opts.body),
           credentials: 'same-origin',
           signal: opts.signal,
         });

@@ -19,8 +19,15 @@ export class ApiError extends Error {
   readonly fields: FieldError[];
   readonly lines: LineError[];
   readonly requestId: string;
+  /** The problem's other members, e.g. known_departments, problem_count. */
+  readonly extra: Record<string, unknown>;
 
-  constructor(status: number, title: string, detail: string, opts: { fields?: FieldError[]; lines?: LineError[]; requestId?: string } = {}) {
+  constructor(
+    status: number,
+    title: string,
+    detail: string,
+    opts: { fields?: FieldError[]; lines?: LineError[]; requestId?: string; extra?: Record<string, unknown> } = {},
+  ) {
     super(detail || title);
     this.name = 'ApiError';
     this.status = status;
@@ -29,6 +36,7 @@ export class ApiError extends Error {
     this.fields = opts.fields ?? [];
     this.lines = opts.lines ?? [];
     this.requestId = opts.requestId ?? '';
+    this.extra = opts.extra ?? {};
   }
 
   /** A network failure or a server error: worth a "Try again" button. */
@@ -65,6 +73,7 @@ export async function toApiError(res: Response): Promise<ApiError> {
         fields,
         lines,
         requestId: String(p.request_id ?? requestId),
+        extra: p,
       });
     } catch {
       // fall through to the generic error

@@ -19,7 +19,17 @@ const routes: [string, string][] = [
   ['accept', '/accept-invite'],
   ['reset', '/reset-password'],
   ['settings', '/settings'],
-  // Trainer and admin pages (loaded on demand: see staff/StaffRoute.svelte)
+  // Pulses, policies, privacy and the manager's team (loaded on demand too)
+  ['pulse', '/pulses/:slug'],
+  ['policies', '/policies'],
+  ['policy', '/policies/:slug'],
+  ['privacy', '/privacy'],
+  ['team', '/team'],
+  // HR, trainer and admin pages (loaded on demand: see lib/pages.ts; roles in lib/nav.ts)
+  ['people', '/people'],
+  ['assignments', '/assignments'],
+  ['reports', '/reports'],
+  ['readiness', '/readiness'],
   ['trainer-modules', '/trainer/modules'],
   ['trainer-new', '/trainer/modules/new'],
   ['trainer-edit', '/trainer/modules/:slug/edit'],

@@ -11,7 +11,7 @@ export class FakeServer {
   valid = new Set<string>();
   /** Next status refresh answers instead of rotating (e.g. 503). */
   refreshFails: number | null = null;
-  calls: { method: string; path: string; auth: string | null; body: string | null }[] = [];
+  calls: { method: string; path: string; auth: string | null; body: string | null; type: string | null }[] = [];
   user = { id: 'u1', email: 'ada@example.com', name: 'Ada', department: 'Marketing', employee_id: null, roles: ['learner'], created_at: '2026-01-01T00:00:00Z' };
 
   fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
@@ -19,7 +19,7 @@ export class FakeServer {
     const method = init.method ?? 'GET';
     const headers = new Headers(init.headers);
     const body = typeof init.body === 'string' ? init.body : null;
-    this.calls.push({ method, path, auth: headers.get('Authorization'), body });
+    this.calls.push({ method, path, auth: headers.get('Authorization'), body, type: headers.get('Content-Type') });
     if (path === '/api/v1/auth/login') {
       const b = JSON.parse(body ?? '{}');
       if (b.password !== 'right') return problem(401, 'Unauthorized', 'wrong email or password');
@@ -47,6 +47,12 @@ export class FakeServer {
     if (path === '/api/v1/bad') {
       return new Response(
         JSON.stringify({ type: 'urn:upskill:problem:invalid', title: 'Unprocessable Entity', status: 422, detail: 'email is required', request_id: 'r1', errors: [{ field: 'email', message: 'required' }] }),
+        { status: 422, headers: { 'Content-Type': 'application/problem+json' } },
+      );
+    }
+    if (path === '/api/v1/lines') {
+      return new Response(
+        JSON.stringify({ type: 'urn:upskill:problem:invalid', title: 'Unprocessable Entity', status: 422, detail: '2 problems', request_id: 'r2', problem_count: 2, errors: [{ line: 3, message: 'email is not valid' }, { line: 7, message: 'name is required' }] }),
         { status: 422, headers: { 'Content-Type': 'application/problem+json' } },
       );
     }

@@ -1,0 +1,1 @@
+function n(t,c){const o=URL.createObjectURL(t),e=document.createElement("a");e.href=o,e.download=c,document.body.append(e),e.click(),e.remove(),setTimeout(()=>URL.revokeObjectURL(o),6e4)}export{n as s};
