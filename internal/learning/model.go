@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // enrollment says which revision of a module a learner is on.
@@ -124,11 +123,12 @@ func loadState(ctx context.Context, db *gorm.DB, userID, module string) (*state,
 // once therefore cannot both miss the completion. SQLite's single writer
 // serialises them anyway.
 func enrol(tx *gorm.DB, userID, module string, rev int, now time.Time) error {
-	return tx.Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "user_id"}, {Name: "module"}},
-		DoUpdates: clause.Set{
-			{Column: clause.Column{Name: "revision"}, Value: gorm.Expr("CASE WHEN excluded.revision > enrollments.revision THEN excluded.revision ELSE enrollments.revision END")},
-			{Column: clause.Column{Name: "updated_at"}, Value: gorm.Expr("excluded.updated_at")},
-		},
-	}).Create(&enrollment{UserID: userID, Module: module, Revision: rev, EnrolledAt: now, UpdatedAt: now}).Error
+	return tx.Exec(enrolSQL, userID, module, rev, now, now).Error
 }
+
+// enrolSQL is enrol's upsert, as plain SQL: it runs on every write of
+// progress, so it skips GORM's reflection.
+const enrolSQL = `INSERT INTO enrollments (user_id, module, revision, enrolled_at, updated_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (user_id, module) DO UPDATE SET
+revision = CASE WHEN excluded.revision > enrollments.revision THEN excluded.revision ELSE enrollments.revision END,
+updated_at = excluded.updated_at`
