@@ -52,15 +52,21 @@ type attemptRow struct {
 
 func (attemptRow) TableName() string { return "attempts" }
 
-// attemptSummaryColumns are what progress needs of an attempt: not the
-// questions.
-var attemptSummaryColumns = []string{"id", "module", "revision", "cycle", "number", "started_at", "submitted_at", "score", "passed"}
+// cycleAttempts sums up a learner's attempts at a module in one
+// certification cycle: what progress and the attempt rules need, without
+// reading every attempt (a learner may have thousands).
+type cycleAttempts struct {
+	count  int  // opened
+	best   *int // best score, nil before any submitted attempt
+	passed bool // one of them passed
+}
 
 // state is everything one learner did with one module.
 type state struct {
 	enrolled *enrollment
 	lessons  map[string]lessonProgress // by lesson slug, any revision
-	attempts []attemptRow              // summaries, by cycle and number
+	attempts map[int]cycleAttempts     // by cycle
+	open     string                    // the attempt still open, "" if none
 	records  []Record                  // by cycle
 }
 
@@ -69,33 +75,58 @@ type state struct {
 func loadStates(ctx context.Context, db *gorm.DB, userID string, modules []string) (map[string]*state, error) {
 	out := make(map[string]*state, len(modules))
 	for _, m := range modules {
-		out[m] = &state{lessons: map[string]lessonProgress{}}
+		out[m] = &state{lessons: map[string]lessonProgress{}, attempts: map[int]cycleAttempts{}}
 	}
 	if len(modules) == 0 {
 		return out, nil
 	}
 	db = db.WithContext(ctx)
-	var ens []enrollment
-	if err := db.Where("user_id = ? AND module IN ?", userID, modules).Find(&ens).Error; err != nil {
+	// Plain SQL scanned by hand: this runs on every progress write and
+	// attempt, and GORM's reflection was most of its cost.
+	if err := eachRow(db, `SELECT module, revision, enrolled_at, updated_at FROM enrollments WHERE user_id = ? AND module IN ?`,
+		[]any{userID, modules}, func(scan func(...any) error) error {
+			e := enrollment{UserID: userID}
+			if err := scan(&e.Module, &e.Revision, &e.EnrolledAt, &e.UpdatedAt); err != nil {
+				return err
+			}
+			out[e.Module].enrolled = &e
+			return nil
+		}); err != nil {
 		return nil, err
 	}
-	for i := range ens {
-		out[ens[i].Module].enrolled = &ens[i]
-	}
-	var lps []lessonProgress
-	if err := db.Where("user_id = ? AND module IN ?", userID, modules).Find(&lps).Error; err != nil {
+	if err := eachRow(db, `SELECT module, lesson, seconds_spent, completed_at, updated_at FROM lesson_progress WHERE user_id = ? AND module IN ?`,
+		[]any{userID, modules}, func(scan func(...any) error) error {
+			lp := lessonProgress{UserID: userID}
+			if err := scan(&lp.Module, &lp.Lesson, &lp.SecondsSpent, &lp.CompletedAt, &lp.UpdatedAt); err != nil {
+				return err
+			}
+			out[lp.Module].lessons[lp.Lesson] = lp
+			return nil
+		}); err != nil {
 		return nil, err
 	}
-	for _, lp := range lps {
-		out[lp.Module].lessons[lp.Lesson] = lp
-	}
-	var ats []attemptRow
-	if err := db.Select(attemptSummaryColumns).Where("user_id = ? AND module IN ?", userID, modules).
-		Order("cycle, number").Find(&ats).Error; err != nil {
+	if err := eachRow(db, `SELECT module, cycle, COUNT(*), MAX(score), MAX(CASE WHEN passed THEN 1 ELSE 0 END),
+			MAX(CASE WHEN submitted_at IS NULL THEN id END)
+		FROM attempts WHERE user_id = ? AND module IN ? GROUP BY module, cycle`,
+		[]any{userID, modules}, func(scan func(...any) error) error {
+			var (
+				module string
+				cycle  int
+				c      cycleAttempts
+				passed int
+				open   *string
+			)
+			if err := scan(&module, &cycle, &c.count, &c.best, &passed, &open); err != nil {
+				return err
+			}
+			c.passed = passed == 1
+			out[module].attempts[cycle] = c
+			if open != nil {
+				out[module].open = *open
+			}
+			return nil
+		}); err != nil {
 		return nil, err
-	}
-	for _, a := range ats {
-		out[a.Module].attempts = append(out[a.Module].attempts, a)
 	}
 	var recs []Record
 	if err := db.Where("user_id = ? AND module IN ?", userID, modules).Order("cycle").Find(&recs).Error; err != nil {
@@ -105,6 +136,21 @@ func loadStates(ctx context.Context, db *gorm.DB, userID string, modules []strin
 		out[r.Module].records = append(out[r.Module].records, r)
 	}
 	return out, nil
+}
+
+// eachRow runs query and calls row for each row, with its Scan.
+func eachRow(db *gorm.DB, query string, args []any, row func(scan func(...any) error) error) error {
+	rows, err := db.Raw(query, args...).Rows()
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		if err := row(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 func loadState(ctx context.Context, db *gorm.DB, userID, module string) (*state, error) {

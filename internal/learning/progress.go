@@ -424,18 +424,8 @@ func progressOf(m *content.Module, rev int, st *state, now time.Time) ModuleProg
 		r.Status = r.statusAt(now)
 		p.Completion = &r
 	}
-	for _, a := range st.attempts {
-		if a.Cycle != cycle {
-			continue
-		}
-		p.AttemptsUsed++
-		if a.Score != nil && (p.BestScore == nil || *a.Score > *p.BestScore) {
-			p.BestScore = a.Score
-		}
-		if a.Passed != nil && *a.Passed {
-			p.QuizPassed = true
-		}
-	}
+	c := st.attempts[cycle]
+	p.AttemptsUsed, p.BestScore, p.QuizPassed = c.count, c.best, c.passed
 	if m.Quiz != nil && m.MaxAttempts > 0 {
 		left := max(m.MaxAttempts-p.AttemptsUsed, 0)
 		p.AttemptsLeft = &left
@@ -463,8 +453,10 @@ func nextStep(p ModuleProgress, hasQuiz bool) NextStep {
 // started: at least one lesson completed (of any revision) or one attempt
 // opened.
 func (st *state) started() bool {
-	if len(st.attempts) > 0 {
-		return true
+	for _, c := range st.attempts {
+		if c.count > 0 {
+			return true
+		}
 	}
 	for _, lp := range st.lessons {
 		if lp.CompletedAt != nil {
