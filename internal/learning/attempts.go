@@ -94,7 +94,7 @@ func (s *Service) StartAttempt(ctx context.Context, userID, slug string) (Attemp
 	read := func() (bool, error) {
 		now, row = s.clock(), nil
 		var err error
-		if st, err = loadState(ctx, s.db.R, userID, slug); err != nil {
+		if st, err = loadCounts(ctx, s.db.R, userID, slug); err != nil {
 			return false, err
 		}
 		enrolled := st.enrolled != nil && st.enrolled.Revision >= rev

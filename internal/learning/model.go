@@ -81,8 +81,19 @@ func loadStates(ctx context.Context, db *gorm.DB, userID string, modules []strin
 		return out, nil
 	}
 	db = db.WithContext(ctx)
-	// Plain SQL scanned by hand: this runs on every progress write and
-	// attempt, and GORM's reflection was most of its cost.
+	if err := loadRows(db, userID, modules, out); err != nil {
+		return nil, err
+	}
+	if err := loadAttempts(db, userID, modules, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// loadRows reads userID's enrolments, lessons and records of modules into
+// out. Plain SQL scanned by hand: this runs on every progress write and
+// attempt, and GORM's reflection was most of its cost.
+func loadRows(db *gorm.DB, userID string, modules []string, out map[string]*state) error {
 	if err := eachRow(db, `SELECT module, revision, enrolled_at, updated_at FROM enrollments WHERE user_id = ? AND module IN ?`,
 		[]any{userID, modules}, func(scan func(...any) error) error {
 			e := enrollment{UserID: userID}
@@ -92,7 +103,7 @@ func loadStates(ctx context.Context, db *gorm.DB, userID string, modules []strin
 			out[e.Module].enrolled = &e
 			return nil
 		}); err != nil {
-		return nil, err
+		return err
 	}
 	if err := eachRow(db, `SELECT module, lesson, seconds_spent, completed_at, updated_at FROM lesson_progress WHERE user_id = ? AND module IN ?`,
 		[]any{userID, modules}, func(scan func(...any) error) error {
@@ -103,8 +114,28 @@ func loadStates(ctx context.Context, db *gorm.DB, userID string, modules []strin
 			out[lp.Module].lessons[lp.Lesson] = lp
 			return nil
 		}); err != nil {
-		return nil, err
+		return err
 	}
+	if err := eachRow(db, `SELECT id, holder_name, module, module_title, revision, content_hash, cycle, attempt_id, score,
+			issued_at, expires_at, revoked_at, revoked_by, revoke_reason, credential, kind, path
+		FROM records WHERE user_id = ? AND module IN ? ORDER BY cycle`,
+		[]any{userID, modules}, func(scan func(...any) error) error {
+			r := Record{UserID: userID}
+			if err := scan(&r.ID, &r.HolderName, &r.Module, &r.ModuleTitle, &r.Revision, &r.ContentHash, &r.Cycle,
+				&r.AttemptID, &r.Score, &r.IssuedAt, &r.ExpiresAt, &r.RevokedAt, &r.RevokedBy, &r.RevokeReason,
+				&r.Credential, &r.Kind, &r.Path); err != nil {
+				return err
+			}
+			out[r.Module].records = append(out[r.Module].records, r)
+			return nil
+		}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// loadAttempts sums up userID's attempts at modules per cycle into out.
+func loadAttempts(db *gorm.DB, userID string, modules []string, out map[string]*state) error {
 	if err := eachRow(db, `SELECT module, cycle, COUNT(*), MAX(score), MAX(CASE WHEN passed THEN 1 ELSE 0 END),
 			MAX(CASE WHEN submitted_at IS NULL THEN id END)
 		FROM attempts WHERE user_id = ? AND module IN ? GROUP BY module, cycle`,
@@ -126,16 +157,35 @@ func loadStates(ctx context.Context, db *gorm.DB, userID string, modules []strin
 			}
 			return nil
 		}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// loadCounts is loadStates for opening an attempt: the attempts are only
+// counted, from the index alone, and the open one found through its own
+// index, without reading every attempt's row for its score.
+func loadCounts(ctx context.Context, db *gorm.DB, userID, module string) (*state, error) {
+	st := &state{lessons: map[string]lessonProgress{}, attempts: map[int]cycleAttempts{}}
+	out := map[string]*state{module: st}
+	db = db.WithContext(ctx)
+	if err := loadRows(db, userID, []string{module}, out); err != nil {
 		return nil, err
 	}
-	var recs []Record
-	if err := db.Where("user_id = ? AND module IN ?", userID, modules).Order("cycle").Find(&recs).Error; err != nil {
+	if err := eachRow(db, `SELECT cycle, COUNT(*) FROM attempts WHERE user_id = ? AND module = ? GROUP BY cycle`,
+		[]any{userID, module}, func(scan func(...any) error) error {
+			var cycle, n int
+			if err := scan(&cycle, &n); err != nil {
+				return err
+			}
+			st.attempts[cycle] = cycleAttempts{count: n}
+			return nil
+		}); err != nil {
 		return nil, err
 	}
-	for _, r := range recs {
-		out[r.Module].records = append(out[r.Module].records, r)
-	}
-	return out, nil
+	err := eachRow(db, `SELECT id FROM attempts WHERE user_id = ? AND module = ? AND submitted_at IS NULL`,
+		[]any{userID, module}, func(scan func(...any) error) error { return scan(&st.open) })
+	return st, err
 }
 
 // eachRow runs query and calls row for each row, with its Scan.

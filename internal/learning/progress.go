@@ -256,14 +256,14 @@ func looksComplete(ctx context.Context, tx *gorm.DB, userID string, m *content.M
 	for i, l := range m.Lessons {
 		slugs[i] = l.Slug
 	}
-	var n struct{ Lessons, Passes int }
+	var lessons, passes int
 	if err := tx.WithContext(ctx).Raw(`SELECT
-		(SELECT COUNT(*) FROM lesson_progress WHERE user_id = ? AND module = ? AND completed_at IS NOT NULL AND lesson IN ?) AS lessons,
-		(SELECT COUNT(*) FROM attempts WHERE user_id = ? AND module = ? AND cycle = ? AND passed = ?) AS passes`,
-		userID, m.Slug, slugs, userID, m.Slug, cycle, true).Scan(&n).Error; err != nil {
+		(SELECT COUNT(*) FROM lesson_progress WHERE user_id = ? AND module = ? AND completed_at IS NOT NULL AND lesson IN ?),
+		(SELECT COUNT(*) FROM attempts WHERE user_id = ? AND module = ? AND cycle = ? AND passed = ?)`,
+		userID, m.Slug, slugs, userID, m.Slug, cycle, true).Row().Scan(&lessons, &passes); err != nil {
 		return false, err
 	}
-	return n.Lessons == len(m.Lessons) && (m.Quiz == nil || n.Passes > 0), nil
+	return lessons == len(m.Lessons) && (m.Quiz == nil || passes > 0), nil
 }
 
 // upsertLessonProgress adds u to the progress row lp names, counting the
