@@ -87,52 +87,70 @@ func (s *Service) StartAttempt(ctx context.Context, userID, slug string) (Attemp
 	var (
 		out     Attempt
 		created bool
+		st      *state
+		now     time.Time
+		row     *attemptRow // the attempt to insert
 	)
-	err = s.tx(ctx, func(tx *gorm.DB) error {
-		now := s.clock()
-		if err := enrol(tx, userID, slug, rev, now); err != nil {
-			return err
+	read := func() (bool, error) {
+		now, row = s.clock(), nil
+		var err error
+		if st, err = loadCounts(ctx, s.db.R, userID, slug); err != nil {
+			return false, err
 		}
-		var open attemptRow
-		err := tx.WithContext(ctx).Where("user_id = ? AND module = ? AND submitted_at IS NULL", userID, slug).Take(&open).Error
-		if err == nil {
+		enrolled := st.enrolled != nil && st.enrolled.Revision >= rev
+		if st.open != "" {
+			var open attemptRow
+			if err := s.db.R.WithContext(ctx).Where("id = ?", st.open).Take(&open).Error; err != nil {
+				return false, err
+			}
 			out, created = open.view(), false
-			return nil
+			return !enrolled, nil // the write only enrols
 		}
-		if !store.IsNotFound(err) {
-			return err
-		}
-		if err := s.checkPrerequisites(ctx, tx, userID, m, now); err != nil {
-			return err
-		}
-		st, err := loadState(ctx, tx, userID, slug)
-		if err != nil {
-			return err
+		if err := s.checkPrerequisites(ctx, s.db.R, userID, m, now); err != nil {
+			return false, err
 		}
 		if err := mayStart(m, st, now); err != nil {
-			return err
+			return false, err
 		}
 		cycle := len(st.records)
-		used := attemptsIn(st, cycle)
 		qs, err := s.draw(m.Quiz)
 		if err != nil {
-			return err
+			return false, err
 		}
-		a := attemptRow{ID: uuid.NewString(), UserID: userID, Module: slug, Revision: rev, Cycle: cycle,
-			Number: used + 1, Questions: qs, PassMark: m.PassMark, Reveal: m.Quiz.Reveal, StartedAt: now}
+		row = &attemptRow{ID: uuid.NewString(), UserID: userID, Module: slug, Revision: rev, Cycle: cycle,
+			Number: attemptsIn(st, cycle) + 1, Questions: qs, PassMark: m.PassMark, Reveal: m.Quiz.Reveal, StartedAt: now}
+		out, created = row.view(), true
+		return true, nil
+	}
+	write := func(tx *gorm.DB) error {
+		if row == nil || s.db.Dialect == store.Postgres || st.enrolled == nil || st.enrolled.Revision < rev {
+			if err := enrol(tx, userID, slug, rev, now); err != nil {
+				return err
+			}
+		}
+		if row == nil {
+			return nil
+		}
 		// (user, module, cycle, number) and the one-open-attempt index are
-		// unique: a racing request that drew too fails here and, run again,
-		// finds this attempt open.
-		if err := tx.WithContext(ctx).Create(&a).Error; err != nil {
-			return err
-		}
-		out, created = a.view(), true
-		return nil
-	})
-	if err != nil {
+		// unique: a racing request that drew too fails here and, read
+		// again, finds this attempt open.
+		return insertAttempt(ctx, tx, row)
+	}
+	if err := s.readThenWrite(ctx, read, write); err != nil {
 		return Attempt{}, false, fault.Ensure(err, "could not start an attempt on %q", slug)
 	}
 	return out, created, nil
+}
+
+// insertAttempt stores a new attempt, as plain SQL.
+func insertAttempt(ctx context.Context, tx *gorm.DB, a *attemptRow) error {
+	qs, err := json.Marshal(a.Questions)
+	if err != nil {
+		return err
+	}
+	return tx.WithContext(ctx).Exec(`INSERT INTO attempts (id, user_id, module, revision, cycle, number, questions, pass_mark, reveal, started_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.UserID, a.Module, a.Revision, a.Cycle, a.Number, string(qs),
+		a.PassMark, a.Reveal, a.StartedAt).Error
 }
 
 // mayStart says why a new attempt may not be opened, if it may not.
@@ -188,26 +206,36 @@ func (s *Service) SubmitAttempt(ctx context.Context, userID, id string, answers 
 		return Result{}, fault.InvalidFields("answers is required: an object of question id to chosen choice ids",
 			fault.FieldError{Field: "answers", Message: "required"})
 	}
-	var out Result
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		now := s.clock()
-		a, err := loadOwnAttempt(ctx, tx, userID, id)
-		if err != nil {
-			return err
-		}
-		m, rev, err := s.current(a.Module)
-		if err != nil {
-			return err
-		}
-		if err := enrol(tx, userID, a.Module, rev, now); err != nil {
-			return err
-		}
-		if a.SubmittedAt != nil {
-			return fault.Typed(fault.Conflict, TypeAttemptSubmitted, "attempt %q was already submitted", id)
-		}
-		g, err := grade(&a, answers)
-		if err != nil {
-			return err
+	// The attempt is read and graded on the reader pool; the transaction
+	// only stores the result (unless another request submitted it first)
+	// and, on a pass, issues the record.
+	a, err := loadOwnAttempt(ctx, s.db.R, userID, id)
+	if err != nil {
+		return Result{}, fault.Ensure(err, "could not submit attempt %q", id)
+	}
+	m, rev, err := s.current(a.Module)
+	if err != nil {
+		return Result{}, err
+	}
+	if a.SubmittedAt != nil {
+		return Result{}, fault.Typed(fault.Conflict, TypeAttemptSubmitted, "attempt %q was already submitted", id)
+	}
+	g, err := grade(&a, answers)
+	if err != nil {
+		return Result{}, err
+	}
+	now := s.clock()
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		g.Completion = nil
+		// Opening the attempt enrolled the learner on its revision; enrol
+		// again when there is a newer one, and always on PostgreSQL, where
+		// it takes the row's lock first, as every write of the learner's
+		// progress on the module does (see enrol): in any other order two
+		// requests could deadlock.
+		if s.db.Dialect == store.Postgres || a.Revision < rev {
+			if err := enrol(tx, userID, a.Module, rev, now); err != nil {
+				return err
+			}
 		}
 		if err := markSubmitted(ctx, tx, id, g, answers, now); err != nil {
 			return err
@@ -218,23 +246,21 @@ func (s *Service) SubmitAttempt(ctx context.Context, userID, id string, answers 
 				"started_at": a.StartedAt.UTC(), "submitted_at": now.UTC()}}); err != nil {
 			return err
 		}
-		if g.Passed {
-			st, err := loadState(ctx, tx, userID, a.Module)
-			if err != nil {
-				return err
-			}
-			if g.Completion, err = s.issueIfComplete(ctx, tx, st, userID, m, rev, now); err != nil {
-				return err
-			}
+		if !g.Passed {
+			return nil
 		}
-		out = g
-		return nil
+		st, err := loadState(ctx, tx, userID, a.Module)
+		if err != nil {
+			return err
+		}
+		g.Completion, err = s.issueIfComplete(ctx, tx, st, userID, m, rev, now)
+		return err
 	})
 	if err != nil {
 		return Result{}, fault.Ensure(err, "could not submit attempt %q", id)
 	}
-	s.logIssued(ctx, out.Completion)
-	return out, nil
+	s.logIssued(ctx, g.Completion)
+	return g, nil
 }
 
 // loadOwnAttempt reads attempt id of userID; another user's attempt is
@@ -255,8 +281,8 @@ func loadOwnAttempt(ctx context.Context, tx *gorm.DB, userID, id string) (attemp
 // request submitted it between our read and this write (409).
 func markSubmitted(ctx context.Context, tx *gorm.DB, id string, g Result, answers map[string][]string, now time.Time) error {
 	stored, _ := json.Marshal(answers) // a map of string slices always marshals
-	res := tx.WithContext(ctx).Model(&attemptRow{}).Where("id = ? AND submitted_at IS NULL", id).
-		Updates(map[string]any{"submitted_at": now, "score": g.Score, "passed": g.Passed, "answers": string(stored)})
+	res := tx.WithContext(ctx).Exec(`UPDATE attempts SET submitted_at = ?, score = ?, passed = ?, answers = ? WHERE id = ? AND submitted_at IS NULL`,
+		now, g.Score, g.Passed, string(stored), id)
 	if res.Error != nil {
 		return res.Error
 	}

@@ -35,9 +35,12 @@ func (s *Service) issueIfComplete(ctx context.Context, tx *gorm.DB, st *state, u
 	rec := Record{ID: uuid.NewString(), UserID: userID, Kind: KindModule, Module: m.Slug, ModuleTitle: m.Title,
 		Revision: rev, ContentHash: m.Hash, Cycle: cycle}
 	if m.Quiz != nil {
-		best := bestPass(st.attempts, cycle)
-		if best == nil {
+		if !st.attempts[cycle].passed {
 			return nil, nil
+		}
+		best, err := bestPass(ctx, tx, userID, m.Slug, cycle)
+		if err != nil || best == nil {
+			return nil, err
 		}
 		rec.Score, rec.AttemptID = best.Score, &best.ID
 	}
@@ -80,18 +83,16 @@ func (s *Service) logIssued(ctx context.Context, r *Record) {
 		slog.String("module", r.Module), slog.Int("revision", r.Revision))
 }
 
-// bestPass is the passed attempt of cycle with the best score, or nil.
-func bestPass(attempts []attemptRow, cycle int) *attemptRow {
-	var best *attemptRow
-	for i, a := range attempts {
-		if a.Cycle != cycle || a.Passed == nil || !*a.Passed || a.Score == nil {
-			continue
-		}
-		if best == nil || *a.Score > *best.Score {
-			best = &attempts[i]
-		}
+// bestPass is the passed attempt of cycle with the best score (the first
+// of equals), or nil.
+func bestPass(ctx context.Context, tx *gorm.DB, userID, module string, cycle int) (*attemptRow, error) {
+	var best []attemptRow
+	if err := tx.WithContext(ctx).Select("id", "score").
+		Where("user_id = ? AND module = ? AND cycle = ? AND passed = ? AND score IS NOT NULL", userID, module, cycle, true).
+		Order("score DESC, number").Limit(1).Find(&best).Error; err != nil || len(best) == 0 {
+		return nil, err
 	}
-	return best
+	return &best[0], nil
 }
 
 // issuedData are the facts of record.issued.

@@ -89,12 +89,4 @@ func (s *Service) choiceID(taken map[string]bool) (string, error) {
 }
 
 // attemptsIn counts the attempts opened in a certification cycle.
-func attemptsIn(st *state, cycle int) int {
-	n := 0
-	for _, a := range st.attempts {
-		if a.Cycle == cycle {
-			n++
-		}
-	}
-	return n
-}
+func attemptsIn(st *state, cycle int) int { return st.attempts[cycle].count }

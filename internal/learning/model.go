@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // enrollment says which revision of a module a learner is on.
@@ -53,15 +52,21 @@ type attemptRow struct {
 
 func (attemptRow) TableName() string { return "attempts" }
 
-// attemptSummaryColumns are what progress needs of an attempt: not the
-// questions.
-var attemptSummaryColumns = []string{"id", "module", "revision", "cycle", "number", "started_at", "submitted_at", "score", "passed"}
+// cycleAttempts sums up a learner's attempts at a module in one
+// certification cycle: what progress and the attempt rules need, without
+// reading every attempt (a learner may have thousands).
+type cycleAttempts struct {
+	count  int  // opened
+	best   *int // best score, nil before any submitted attempt
+	passed bool // one of them passed
+}
 
 // state is everything one learner did with one module.
 type state struct {
 	enrolled *enrollment
 	lessons  map[string]lessonProgress // by lesson slug, any revision
-	attempts []attemptRow              // summaries, by cycle and number
+	attempts map[int]cycleAttempts     // by cycle
+	open     string                    // the attempt still open, "" if none
 	records  []Record                  // by cycle
 }
 
@@ -70,42 +75,132 @@ type state struct {
 func loadStates(ctx context.Context, db *gorm.DB, userID string, modules []string) (map[string]*state, error) {
 	out := make(map[string]*state, len(modules))
 	for _, m := range modules {
-		out[m] = &state{lessons: map[string]lessonProgress{}}
+		out[m] = &state{lessons: map[string]lessonProgress{}, attempts: map[int]cycleAttempts{}}
 	}
 	if len(modules) == 0 {
 		return out, nil
 	}
 	db = db.WithContext(ctx)
-	var ens []enrollment
-	if err := db.Where("user_id = ? AND module IN ?", userID, modules).Find(&ens).Error; err != nil {
+	if err := loadRows(db, userID, modules, out); err != nil {
 		return nil, err
 	}
-	for i := range ens {
-		out[ens[i].Module].enrolled = &ens[i]
-	}
-	var lps []lessonProgress
-	if err := db.Where("user_id = ? AND module IN ?", userID, modules).Find(&lps).Error; err != nil {
+	if err := loadAttempts(db, userID, modules, out); err != nil {
 		return nil, err
-	}
-	for _, lp := range lps {
-		out[lp.Module].lessons[lp.Lesson] = lp
-	}
-	var ats []attemptRow
-	if err := db.Select(attemptSummaryColumns).Where("user_id = ? AND module IN ?", userID, modules).
-		Order("cycle, number").Find(&ats).Error; err != nil {
-		return nil, err
-	}
-	for _, a := range ats {
-		out[a.Module].attempts = append(out[a.Module].attempts, a)
-	}
-	var recs []Record
-	if err := db.Where("user_id = ? AND module IN ?", userID, modules).Order("cycle").Find(&recs).Error; err != nil {
-		return nil, err
-	}
-	for _, r := range recs {
-		out[r.Module].records = append(out[r.Module].records, r)
 	}
 	return out, nil
+}
+
+// loadRows reads userID's enrolments, lessons and records of modules into
+// out. Plain SQL scanned by hand: this runs on every progress write and
+// attempt, and GORM's reflection was most of its cost.
+func loadRows(db *gorm.DB, userID string, modules []string, out map[string]*state) error {
+	if err := eachRow(db, `SELECT module, revision, enrolled_at, updated_at FROM enrollments WHERE user_id = ? AND module IN ?`,
+		[]any{userID, modules}, func(scan func(...any) error) error {
+			e := enrollment{UserID: userID}
+			if err := scan(&e.Module, &e.Revision, &e.EnrolledAt, &e.UpdatedAt); err != nil {
+				return err
+			}
+			out[e.Module].enrolled = &e
+			return nil
+		}); err != nil {
+		return err
+	}
+	if err := eachRow(db, `SELECT module, lesson, seconds_spent, completed_at, updated_at FROM lesson_progress WHERE user_id = ? AND module IN ?`,
+		[]any{userID, modules}, func(scan func(...any) error) error {
+			lp := lessonProgress{UserID: userID}
+			if err := scan(&lp.Module, &lp.Lesson, &lp.SecondsSpent, &lp.CompletedAt, &lp.UpdatedAt); err != nil {
+				return err
+			}
+			out[lp.Module].lessons[lp.Lesson] = lp
+			return nil
+		}); err != nil {
+		return err
+	}
+	if err := eachRow(db, `SELECT id, holder_name, module, module_title, revision, content_hash, cycle, attempt_id, score,
+			issued_at, expires_at, revoked_at, revoked_by, revoke_reason, credential, kind, path
+		FROM records WHERE user_id = ? AND module IN ? ORDER BY cycle`,
+		[]any{userID, modules}, func(scan func(...any) error) error {
+			r := Record{UserID: userID}
+			if err := scan(&r.ID, &r.HolderName, &r.Module, &r.ModuleTitle, &r.Revision, &r.ContentHash, &r.Cycle,
+				&r.AttemptID, &r.Score, &r.IssuedAt, &r.ExpiresAt, &r.RevokedAt, &r.RevokedBy, &r.RevokeReason,
+				&r.Credential, &r.Kind, &r.Path); err != nil {
+				return err
+			}
+			out[r.Module].records = append(out[r.Module].records, r)
+			return nil
+		}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// loadAttempts sums up userID's attempts at modules per cycle into out.
+func loadAttempts(db *gorm.DB, userID string, modules []string, out map[string]*state) error {
+	if err := eachRow(db, `SELECT module, cycle, COUNT(*), MAX(score), MAX(CASE WHEN passed THEN 1 ELSE 0 END),
+			MAX(CASE WHEN submitted_at IS NULL THEN id END)
+		FROM attempts WHERE user_id = ? AND module IN ? GROUP BY module, cycle`,
+		[]any{userID, modules}, func(scan func(...any) error) error {
+			var (
+				module string
+				cycle  int
+				c      cycleAttempts
+				passed int
+				open   *string
+			)
+			if err := scan(&module, &cycle, &c.count, &c.best, &passed, &open); err != nil {
+				return err
+			}
+			c.passed = passed == 1
+			out[module].attempts[cycle] = c
+			if open != nil {
+				out[module].open = *open
+			}
+			return nil
+		}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// loadCounts is loadStates for opening an attempt: the attempts are only
+// counted, from the index alone, and the open one found through its own
+// index, without reading every attempt's row for its score.
+func loadCounts(ctx context.Context, db *gorm.DB, userID, module string) (*state, error) {
+	st := &state{lessons: map[string]lessonProgress{}, attempts: map[int]cycleAttempts{}}
+	out := map[string]*state{module: st}
+	db = db.WithContext(ctx)
+	if err := loadRows(db, userID, []string{module}, out); err != nil {
+		return nil, err
+	}
+	if err := eachRow(db, `SELECT cycle, COUNT(*) FROM attempts WHERE user_id = ? AND module = ? GROUP BY cycle`,
+		[]any{userID, module}, func(scan func(...any) error) error {
+			var cycle, n int
+			if err := scan(&cycle, &n); err != nil {
+				return err
+			}
+			st.attempts[cycle] = cycleAttempts{count: n}
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	err := eachRow(db, `SELECT id FROM attempts WHERE user_id = ? AND module = ? AND submitted_at IS NULL`,
+		[]any{userID, module}, func(scan func(...any) error) error { return scan(&st.open) })
+	return st, err
+}
+
+// eachRow runs query and calls row for each row, with its Scan.
+func eachRow(db *gorm.DB, query string, args []any, row func(scan func(...any) error) error) error {
+	rows, err := db.Raw(query, args...).Rows()
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		if err := row(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 func loadState(ctx context.Context, db *gorm.DB, userID, module string) (*state, error) {
@@ -124,11 +219,12 @@ func loadState(ctx context.Context, db *gorm.DB, userID, module string) (*state,
 // once therefore cannot both miss the completion. SQLite's single writer
 // serialises them anyway.
 func enrol(tx *gorm.DB, userID, module string, rev int, now time.Time) error {
-	return tx.Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "user_id"}, {Name: "module"}},
-		DoUpdates: clause.Set{
-			{Column: clause.Column{Name: "revision"}, Value: gorm.Expr("CASE WHEN excluded.revision > enrollments.revision THEN excluded.revision ELSE enrollments.revision END")},
-			{Column: clause.Column{Name: "updated_at"}, Value: gorm.Expr("excluded.updated_at")},
-		},
-	}).Create(&enrollment{UserID: userID, Module: module, Revision: rev, EnrolledAt: now, UpdatedAt: now}).Error
+	return tx.Exec(enrolSQL, userID, module, rev, now, now).Error
 }
+
+// enrolSQL is enrol's upsert, as plain SQL: it runs on every write of
+// progress, so it skips GORM's reflection.
+const enrolSQL = `INSERT INTO enrollments (user_id, module, revision, enrolled_at, updated_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (user_id, module) DO UPDATE SET
+revision = CASE WHEN excluded.revision > enrollments.revision THEN excluded.revision ELSE enrollments.revision END,
+updated_at = excluded.updated_at`

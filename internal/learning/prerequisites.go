@@ -63,19 +63,22 @@ func (s *Service) markLocked(ctx context.Context, db *gorm.DB, userID string, no
 	if err != nil {
 		return err
 	}
-	var due []struct {
-		Module string
-		DueAt  time.Time
-	}
+	dueAt := map[string]time.Time{}
 	if len(modules) > 0 {
-		if err := db.WithContext(ctx).Raw(`SELECT module, due_at FROM assignments WHERE user_id = ? AND module IN ?`,
-			userID, modules).Scan(&due).Error; err != nil {
+		if err := eachRow(db.WithContext(ctx), `SELECT module, due_at FROM assignments WHERE user_id = ? AND module IN ?`,
+			[]any{userID, modules}, func(scan func(...any) error) error {
+				var (
+					module string
+					due    time.Time
+				)
+				if err := scan(&module, &due); err != nil {
+					return err
+				}
+				dueAt[module] = due
+				return nil
+			}); err != nil {
 			return err
 		}
-	}
-	dueAt := map[string]time.Time{}
-	for _, d := range due {
-		dueAt[d.Module] = d.DueAt
 	}
 	for _, l := range locks {
 		l.p.MissingPrerequisites = missingOf(l.m, held)

@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/upskill/upskill/internal/content"
 	"github.com/upskill/upskill/internal/fault"
 	"github.com/upskill/upskill/internal/page"
+	"github.com/upskill/upskill/internal/store"
 )
 
 // Module statuses, as the API and the reports name them.
@@ -116,6 +116,14 @@ type ProgressUpdate struct {
 // needed. Marking a lesson done may complete the module and issue its
 // record in the same transaction. Answers 409 prerequisites-missing until
 // every prerequisite has a valid record.
+//
+// The learner's state is read on the reader pool, before the write
+// transaction; the transaction on the single writer holds only the writes
+// and the re-checks where a race matters: the lesson upsert is
+// conditional on the row read (else it is done again from the row as it
+// stands), and a lesson marked done re-counts, inside the transaction,
+// whether the module is now complete. A call that changes nothing (the
+// lesson is done, its time capped, the module completed) writes nothing.
 func (s *Service) RecordProgress(ctx context.Context, userID, slug, lesson string, u ProgressUpdate) (ModuleProgress, error) {
 	if _, err := SecondsSpent(float64(u.SecondsSpent)); err != nil {
 		return ModuleProgress{}, err
@@ -130,47 +138,183 @@ func (s *Service) RecordProgress(ctx context.Context, userID, slug, lesson strin
 	}
 	capSeconds := int64(max(1, m.Lessons[i].Minutes)) * 60 * LessonTimeFactor
 	var (
-		out    ModuleProgress
-		issued *Record
+		st, fresh *state
+		issued    *Record
+		now       time.Time
 	)
-	err = s.tx(ctx, func(tx *gorm.DB) error {
-		issued = nil
-		now := s.clock()
-		if err := s.checkPrerequisites(ctx, tx, userID, m, now); err != nil {
-			return err
+	read := func() (bool, error) {
+		now = s.clock()
+		if err := s.checkPrerequisites(ctx, s.db.R, userID, m, now); err != nil {
+			return false, err
 		}
-		if err := enrol(tx, userID, slug, rev, now); err != nil {
-			return err
+		var err error
+		if st, err = loadState(ctx, s.db.R, userID, slug); err != nil {
+			return false, err
 		}
-		lp := lessonProgress{UserID: userID, Module: slug, Lesson: lesson, UpdatedAt: now}
-		if err := addLessonProgress(tx, lp, u, capSeconds); err != nil {
-			return err
-		}
-		st, err := loadState(ctx, tx, userID, slug)
-		if err != nil {
-			return err
-		}
-		if u.Completed {
-			if issued, err = s.issueIfComplete(ctx, tx, st, userID, m, rev, now); err != nil {
+		return !unchangedBy(st, lesson, u, rev, capSeconds, now), nil
+	}
+	write := func(tx *gorm.DB) error {
+		issued, fresh = nil, nil
+		if s.db.Dialect == store.Postgres || st.enrolled == nil || st.enrolled.Revision < rev {
+			// On PostgreSQL, enrol also takes the row's lock (see enrol).
+			if err := enrol(tx, userID, slug, rev, now); err != nil {
 				return err
 			}
 		}
-		out = progressOf(m, rev, st, now)
-		return s.markLocked(ctx, tx, userID, now, out.lock(m))
-	})
-	if err != nil {
+		lp := lessonProgress{UserID: userID, Module: slug, Lesson: lesson, UpdatedAt: now}
+		var prev *lessonProgress
+		if p, ok := st.lessons[lesson]; ok {
+			prev = &p
+		}
+		moved, err := upsertLessonProgress(tx, lp, u, capSeconds, prev)
+		if err != nil {
+			return err
+		}
+		if moved {
+			// Another request wrote the row since we read it: count from
+			// the row as it stands.
+			if err := addLessonProgress(tx, lp, u, capSeconds); err != nil {
+				return err
+			}
+		}
+		if !u.Completed || holdsValid(st, now) {
+			return nil
+		}
+		done, err := looksComplete(ctx, tx, userID, m, len(st.records))
+		if err != nil || !done {
+			return err
+		}
+		if fresh, err = loadState(ctx, tx, userID, slug); err != nil {
+			return err
+		}
+		issued, err = s.issueIfComplete(ctx, tx, fresh, userID, m, rev, now)
+		return err
+	}
+	if err := s.readThenWrite(ctx, read, write); err != nil {
 		return ModuleProgress{}, fault.Ensure(err, "could not record progress on %q", slug)
+	}
+	if fresh == nil {
+		fresh = st
+		if u.Completed {
+			p := fresh.lessons[lesson]
+			if p.CompletedAt == nil {
+				p.CompletedAt = &now
+			}
+			fresh.lessons[lesson] = p
+		}
+	}
+	out := progressOf(m, rev, fresh, now)
+	if err := s.markLocked(ctx, s.db.R, userID, now, out.lock(m)); err != nil {
+		return ModuleProgress{}, fault.Wrap(err, "could not read prerequisites of %q", slug)
 	}
 	s.logIssued(ctx, issued)
 	return out, nil
 }
 
-// addLessonProgress adds u to the progress row lp names (user, module,
-// lesson, updated_at), creating it if needed: seconds are counted as
-// countedSeconds allows and capped at capSeconds, and a lesson once done
-// stays done.
-func addLessonProgress(tx *gorm.DB, lp lessonProgress, u ProgressUpdate, capSeconds int64) error {
+// readThenWrite runs read on the reader pool and then, when read says
+// there is something to write, write in a write transaction; both again
+// when the write lost a race on one of learning's unique constraints (the
+// next read sees the winner's rows). write must have no effect outside
+// the transaction.
+func (s *Service) readThenWrite(ctx context.Context, read func() (bool, error), write func(tx *gorm.DB) error) error {
+	var err error
+	for range writeRetries {
+		var needed bool
+		if needed, err = read(); err != nil || !needed {
+			return err
+		}
+		if err = s.db.Tx(ctx, write); err == nil || !store.IsUniqueViolation(err) {
+			return err
+		}
+	}
+	return &fault.Error{Code: fault.Conflict, Message: "too many simultaneous requests for this; try again", Err: err}
+}
+
+// unchangedBy says whether u would change nothing in st: the learner is
+// on revision rev or newer, the lesson's time is at its cap, the lesson
+// is done if u marks it done, and then the module is completed, so there
+// is nothing to issue.
+func unchangedBy(st *state, lesson string, u ProgressUpdate, rev int, capSeconds int64, now time.Time) bool {
+	p, ok := st.lessons[lesson]
+	if st.enrolled == nil || st.enrolled.Revision < rev || !ok || p.SecondsSpent < capSeconds {
+		return false
+	}
+	return !u.Completed || p.CompletedAt != nil && holdsValid(st, now)
+}
+
+// holdsValid says whether the newest standing record in st is valid at now.
+func holdsValid(st *state, now time.Time) bool {
+	latest := st.latestStanding()
+	return latest != nil && latest.statusAt(now) == RecordValid
+}
+
+// looksComplete counts, in tx, whether every lesson of m is done and, if
+// m has a quiz, an attempt of cycle passed: when it says so,
+// issueIfComplete decides on the state read again in tx.
+func looksComplete(ctx context.Context, tx *gorm.DB, userID string, m *content.Module, cycle int) (bool, error) {
+	slugs := make([]string, len(m.Lessons))
+	for i, l := range m.Lessons {
+		slugs[i] = l.Slug
+	}
+	var lessons, passes int
+	if err := tx.WithContext(ctx).Raw(`SELECT
+		(SELECT COUNT(*) FROM lesson_progress WHERE user_id = ? AND module = ? AND completed_at IS NOT NULL AND lesson IN ?),
+		(SELECT COUNT(*) FROM attempts WHERE user_id = ? AND module = ? AND cycle = ? AND passed = ?)`,
+		userID, m.Slug, slugs, userID, m.Slug, cycle, true).Row().Scan(&lessons, &passes); err != nil {
+		return false, err
+	}
+	return lessons == len(m.Lessons) && (m.Quiz == nil || passes > 0), nil
+}
+
+// upsertLessonProgress adds u to the progress row lp names, counting the
+// seconds from prev, the row as read before the transaction (nil: there
+// was none). It reports moved, writing nothing, when the row is no longer
+// as read, so the seconds must be counted again; a call that reports no
+// seconds does not depend on the row and is never moved.
+func upsertLessonProgress(tx *gorm.DB, lp lessonProgress, u ProgressUpdate, capSeconds int64, prev *lessonProgress) (bool, error) {
 	now := lp.UpdatedAt
+	var completedAt *time.Time
+	if u.Completed {
+		completedAt = &now
+	}
+	args := []any{lp.UserID, lp.Module, lp.Lesson, int64(0), completedAt, now}
+	q := upsertLessonSQL
+	if u.SecondsSpent > 0 {
+		args[3] = countedSeconds(u.SecondsSpent, capSeconds, prev, now)
+		if prev == nil {
+			q = insertLessonSQL
+		} else {
+			q += ` WHERE lesson_progress.updated_at = ?`
+		}
+	}
+	if q != insertLessonSQL {
+		args = append(args, capSeconds, capSeconds)
+		if u.SecondsSpent > 0 {
+			args = append(args, prev.UpdatedAt)
+		}
+	}
+	res := tx.Exec(q, args...)
+	if res.Error != nil {
+		return false, res.Error
+	}
+	return u.SecondsSpent > 0 && res.RowsAffected == 0, nil
+}
+
+const (
+	insertLessonSQL = `INSERT INTO lesson_progress (user_id, module, lesson, seconds_spent, completed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (user_id, module, lesson) DO NOTHING`
+	upsertLessonSQL = `INSERT INTO lesson_progress (user_id, module, lesson, seconds_spent, completed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (user_id, module, lesson) DO UPDATE SET
+seconds_spent = CASE WHEN lesson_progress.seconds_spent + excluded.seconds_spent > ? THEN ? ELSE lesson_progress.seconds_spent + excluded.seconds_spent END,
+completed_at = COALESCE(lesson_progress.completed_at, excluded.completed_at),
+updated_at = excluded.updated_at`
+)
+
+// addLessonProgress adds u to the progress row lp names (user, module,
+// lesson, updated_at), creating it if needed, reading the row in tx:
+// seconds are counted as countedSeconds allows and capped at capSeconds,
+// and a lesson once done stays done.
+func addLessonProgress(tx *gorm.DB, lp lessonProgress, u ProgressUpdate, capSeconds int64) error {
 	var prev *lessonProgress
 	if u.SecondsSpent > 0 {
 		var rows []lessonProgress
@@ -181,20 +325,14 @@ func addLessonProgress(tx *gorm.DB, lp lessonProgress, u ProgressUpdate, capSeco
 			prev = &rows[0]
 		}
 	}
-	lp.SecondsSpent = countedSeconds(u.SecondsSpent, capSeconds, prev, now)
-	if u.Completed {
-		lp.CompletedAt = &now
+	_, err := upsertLessonProgress(tx, lp, ProgressUpdate{Completed: u.Completed}, capSeconds, nil)
+	if err != nil || u.SecondsSpent == 0 {
+		return err
 	}
-	return tx.Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "user_id"}, {Name: "module"}, {Name: "lesson"}},
-		DoUpdates: clause.Set{
-			{Column: clause.Column{Name: "seconds_spent"}, Value: gorm.Expr(
-				"CASE WHEN lesson_progress.seconds_spent + excluded.seconds_spent > ? THEN ? "+
-					"ELSE lesson_progress.seconds_spent + excluded.seconds_spent END", capSeconds, capSeconds)},
-			{Column: clause.Column{Name: "completed_at"}, Value: gorm.Expr("COALESCE(lesson_progress.completed_at, excluded.completed_at)")},
-			{Column: clause.Column{Name: "updated_at"}, Value: gorm.Expr("excluded.updated_at")},
-		},
-	}).Create(&lp).Error
+	// The seconds, counted from the row as it stands in tx.
+	n := countedSeconds(u.SecondsSpent, capSeconds, prev, lp.UpdatedAt)
+	return tx.Exec(`UPDATE lesson_progress SET seconds_spent = CASE WHEN seconds_spent + ? > ? THEN ? ELSE seconds_spent + ? END
+		WHERE user_id = ? AND module = ? AND lesson = ?`, n, capSeconds, capSeconds, n, lp.UserID, lp.Module, lp.Lesson).Error
 }
 
 // Progress returns where userID stands with the module slug.
@@ -286,18 +424,8 @@ func progressOf(m *content.Module, rev int, st *state, now time.Time) ModuleProg
 		r.Status = r.statusAt(now)
 		p.Completion = &r
 	}
-	for _, a := range st.attempts {
-		if a.Cycle != cycle {
-			continue
-		}
-		p.AttemptsUsed++
-		if a.Score != nil && (p.BestScore == nil || *a.Score > *p.BestScore) {
-			p.BestScore = a.Score
-		}
-		if a.Passed != nil && *a.Passed {
-			p.QuizPassed = true
-		}
-	}
+	c := st.attempts[cycle]
+	p.AttemptsUsed, p.BestScore, p.QuizPassed = c.count, c.best, c.passed
 	if m.Quiz != nil && m.MaxAttempts > 0 {
 		left := max(m.MaxAttempts-p.AttemptsUsed, 0)
 		p.AttemptsLeft = &left
@@ -325,8 +453,10 @@ func nextStep(p ModuleProgress, hasQuiz bool) NextStep {
 // started: at least one lesson completed (of any revision) or one attempt
 // opened.
 func (st *state) started() bool {
-	if len(st.attempts) > 0 {
-		return true
+	for _, c := range st.attempts {
+		if c.count > 0 {
+			return true
+		}
 	}
 	for _, lp := range st.lessons {
 		if lp.CompletedAt != nil {
