@@ -2,6 +2,9 @@ package evidence
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -16,6 +19,14 @@ import (
 // on.
 func (s *Service) Scheduled(rem *notify.Service) func(ctx context.Context, now time.Time) (int, error) {
 	return func(ctx context.Context, now time.Time) (int, error) {
+		// Only webhooks take these events (xAPI statements are for attempts
+		// and records issued): with no endpoint wanting one, the day's
+		// events are not even worked out, which for a large company means
+		// reading every assignment and record into memory.
+		want, err := s.subscribed(ctx, events.RecordExpiring, events.RecordExpired, events.AssignmentOverdue)
+		if err != nil || !want {
+			return 0, err
+		}
 		evs, err := rem.Events(ctx, now)
 		if err != nil {
 			return 0, err
@@ -36,4 +47,24 @@ func (s *Service) Scheduled(rem *notify.Service) func(ctx context.Context, now t
 		}
 		return len(evs), nil
 	}
+}
+
+// subscribed reports whether any webhook endpoint wants one of types.
+func (s *Service) subscribed(ctx context.Context, types ...string) (bool, error) {
+	var hooks []webhookRow
+	if err := s.db.R.WithContext(ctx).Select("id, events").Find(&hooks).Error; err != nil {
+		return false, fmt.Errorf("evidence: read webhooks: %w", err)
+	}
+	for _, h := range hooks {
+		var want []string
+		if json.Unmarshal([]byte(h.Events), &want) != nil {
+			continue
+		}
+		for _, t := range types {
+			if slices.Contains(want, t) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
