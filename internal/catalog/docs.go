@@ -128,12 +128,19 @@ func (s *Service) PublishDoc(ctx context.Context, kind, slug string, src []byte,
 		}
 		var probs []content.Problem
 		if known[slug] {
-			probs = append(probs, content.Problem{File: file, Message: fmt.Sprintf("%q is already a module slug; modules, paths and pulses share one namespace", slug)})
+			probs = append(probs, content.Problem{File: file, Message: fmt.Sprintf("%q is already a module slug; modules, paths, pulses and policies share one namespace", slug)})
 		}
 		for _, o := range others {
 			if o.Slug == slug && o.Kind != kind {
-				probs = append(probs, content.Problem{File: file, Message: fmt.Sprintf("%q is already a %s slug; modules, paths and pulses share one namespace", slug, o.Kind)})
+				probs = append(probs, content.Problem{File: file, Message: fmt.Sprintf("%q is already a %s slug; modules, paths, pulses and policies share one namespace", slug, o.Kind)})
 			}
+		}
+		var policies int64
+		if err := tx.Table("policy_revisions").Where("slug = ?", slug).Count(&policies).Error; err != nil {
+			return err
+		}
+		if policies > 0 {
+			probs = append(probs, content.Problem{File: file, Message: fmt.Sprintf("%q is already a policy slug; modules, paths, pulses and policies share one namespace", slug)})
 		}
 		var hash string
 		switch kind {

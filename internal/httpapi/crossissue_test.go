@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"testing"
 
@@ -65,5 +66,31 @@ func TestErasureOfPathRecordsAndPulseAnswers(t *testing.T) {
 		if v["valid"] != true || rec["holder_name"] != out.Pseudonym || rec["kind"] != "path" {
 			t.Errorf("the re-signed path record: %v", v)
 		}
+	})
+}
+
+// Modules, paths, pulses and policies share one slug namespace, whichever
+// is published first.
+func TestOneSlugNamespaceAcrossKinds(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newTestEnvOn(t, db)
+		publishShort(t, e, "prompting")
+		publishDoc(t, e, catalog.KindPath, "ai-path", "---\ntitle: AI path\nsummary: One step.\nmodules: [prompting]\n---\n\nStart here.\n")
+		trainer, _ := e.as(identity.RoleTrainer)
+		trainer.Put("/api/v1/policies/ai-use", policyUpload("AI use", "Text.")).Want(t, http.StatusCreated)
+
+		// A policy may not take a module's or a path's slug.
+		trainer.Put("/api/v1/policies/prompting", policyUpload("Clash", "Text.")).Want(t, http.StatusUnprocessableEntity)
+		trainer.Put("/api/v1/policies/ai-path", policyUpload("Clash", "Text.")).Want(t, http.StatusUnprocessableEntity)
+		// Nor a path, a pulse or a module a policy's.
+		if _, err := e.srv.Catalog.PublishDoc(context.Background(), catalog.KindPath, "ai-use",
+			[]byte("---\ntitle: Clash\nsummary: x.\nmodules: [prompting]\n---\n\nText.\n"), ""); err == nil {
+			t.Error("a path took a policy's slug")
+		}
+		if _, err := e.srv.Catalog.PublishDoc(context.Background(), catalog.KindPulse, "ai-use",
+			[]byte("---\ntitle: Clash\nfor: [prompting]\n---\n\n## I understand AI {#understand}\n"), ""); err == nil {
+			t.Error("a pulse took a policy's slug")
+		}
+		trainer.Put("/api/v1/modules/ai-use", shortModule("Clash")).Want(t, http.StatusUnprocessableEntity)
 	})
 }

@@ -138,12 +138,16 @@ func invalid(slug string, probs []content.Problem) error {
 // taken lists the slugs a policy may not take: modules' (and, when their
 // tables exist, paths' and pulses' are checked by the content linter).
 func takenSlugs(tx *gorm.DB) (map[string]bool, error) {
-	var slugs []string
+	// One namespace: modules, learning paths and readiness pulses.
+	var slugs, docs []string
 	if err := tx.Table("modules").Pluck("slug", &slugs).Error; err != nil {
 		return nil, err
 	}
-	known := make(map[string]bool, len(slugs))
-	for _, s := range slugs {
+	if err := tx.Table("content_docs").Distinct("slug").Pluck("slug", &docs).Error; err != nil {
+		return nil, err
+	}
+	known := make(map[string]bool, len(slugs)+len(docs))
+	for _, s := range append(slugs, docs...) {
 		known[s] = true
 	}
 	return known, nil
