@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -322,3 +324,36 @@ func HashDir(fsys fs.FS) (hash string, ok bool) {
 	}
 	return hashFiles(files), true
 }
+
+// loadDocs parses every <sub>/<slug>.md under the content root dir with
+// parse, the one-file kinds (paths, pulses, policies) alike. Problems name
+// files relative to dir; a missing folder means none of that kind. keep
+// says whether a parsed document joins the result given its problems.
+func loadDocs[T any](dir, sub string, parse func(file, slug string, src []byte) (T, []Problem), keep func([]Problem) bool) ([]T, []Problem) {
+	entries, err := os.ReadDir(filepath.Join(dir, sub))
+	if err != nil {
+		return nil, nil
+	}
+	var out []T
+	var probs []Problem
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".md") {
+			continue
+		}
+		file := sub + "/" + name
+		src, err := os.ReadFile(filepath.Join(dir, sub, name))
+		if err != nil {
+			probs = append(probs, Problem{File: file, Message: err.Error()})
+			continue
+		}
+		doc, ps := parse(file, strings.TrimSuffix(name, ".md"), src)
+		if keep(ps) {
+			out = append(out, doc)
+		}
+		probs = append(probs, ps...)
+	}
+	return out, probs
+}
+
+func always([]Problem) bool { return true }

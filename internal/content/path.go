@@ -4,9 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -105,27 +102,9 @@ func ParsePath(file, slug string, src []byte, modules map[string]bool) (*Path, [
 // LoadPaths checks every paths/<slug>.md under the content root dir
 // against the module slugs given. Problems name files relative to dir.
 func LoadPaths(dir string, modules map[string]bool) ([]*Path, []Problem) {
-	entries, err := os.ReadDir(filepath.Join(dir, "paths"))
-	if err != nil {
-		return nil, nil // no paths
-	}
-	var out []*Path
-	var probs []Problem
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".md") {
-			continue
-		}
-		file := "paths/" + name
-		src, err := os.ReadFile(filepath.Join(dir, "paths", name))
-		if err != nil {
-			probs = append(probs, Problem{File: file, Message: err.Error()})
-			continue
-		}
-		p, ps := ParsePath(file, strings.TrimSuffix(name, ".md"), src, modules)
-		out, probs = append(out, p), append(probs, ps...)
-	}
-	return out, probs
+	return loadDocs(dir, "paths", func(file, slug string, src []byte) (*Path, []Problem) {
+		return ParsePath(file, slug, src, modules)
+	}, always)
 }
 
 // ParsePulse checks one pulse file (see LoadPulses); known holds the

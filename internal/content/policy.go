@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -109,30 +107,9 @@ func ParsePolicy(file, slug string, src []byte, known map[string]bool) (*Policy,
 // dir ("policies/ai-acceptable-use.md"); policies with problems are left
 // out of the result.
 func LoadPolicies(dir string, known map[string]bool) ([]*Policy, []Problem) {
-	entries, err := os.ReadDir(filepath.Join(dir, "policies"))
-	if err != nil {
-		return nil, nil // no policies
-	}
-	var out []*Policy
-	var probs []Problem
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".md") {
-			continue
-		}
-		file := "policies/" + name
-		src, err := os.ReadFile(filepath.Join(dir, "policies", name))
-		if err != nil {
-			probs = append(probs, Problem{File: file, Message: err.Error()})
-			continue
-		}
-		pol, ps := ParsePolicy(file, strings.TrimSuffix(name, ".md"), src, known)
-		if len(ps) == 0 {
-			out = append(out, pol)
-		}
-		probs = append(probs, ps...)
-	}
-	return out, probs
+	return loadDocs(dir, "policies", func(file, slug string, src []byte) (*Policy, []Problem) {
+		return ParsePolicy(file, slug, src, known)
+	}, func(ps []Problem) bool { return len(ps) == 0 })
 }
 
 // PolicyHash is the content hash a policy file's text gets.

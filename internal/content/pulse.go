@@ -2,8 +2,6 @@ package content
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -41,27 +39,9 @@ var statementID = regexp.MustCompile(`^[a-z0-9]+([_-][a-z0-9]+)*$`)
 // "for" must name them, and its own slug must not clash with them.
 // Problems name files relative to dir ("pulses/readiness.md").
 func LoadPulses(dir string, known map[string]bool) ([]*Pulse, []Problem) {
-	entries, err := os.ReadDir(filepath.Join(dir, "pulses"))
-	if err != nil {
-		return nil, nil // no pulses
-	}
-	var out []*Pulse
-	var probs []Problem
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".md") {
-			continue
-		}
-		file := "pulses/" + name
-		src, err := os.ReadFile(filepath.Join(dir, "pulses", name))
-		if err != nil {
-			probs = append(probs, Problem{File: file, Message: err.Error()})
-			continue
-		}
-		pl, ps := parsePulse(file, strings.TrimSuffix(name, ".md"), src, known)
-		out, probs = append(out, pl), append(probs, ps...)
-	}
-	return out, probs
+	return loadDocs(dir, "pulses", func(file, slug string, src []byte) (*Pulse, []Problem) {
+		return parsePulse(file, slug, src, known)
+	}, always)
 }
 
 func parsePulse(file, slug string, src []byte, known map[string]bool) (*Pulse, []Problem) {
