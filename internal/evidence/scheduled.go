@@ -2,9 +2,7 @@ package evidence
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -56,14 +54,8 @@ func (s *Service) subscribed(ctx context.Context, types ...string) (bool, error)
 		return false, fmt.Errorf("evidence: read webhooks: %w", err)
 	}
 	for _, h := range hooks {
-		var want []string
-		if json.Unmarshal([]byte(h.Events), &want) != nil {
-			continue
-		}
-		for _, t := range types {
-			if slices.Contains(want, t) {
-				return true, nil
-			}
+		if h.wants(types...) {
+			return true, nil
 		}
 	}
 	return false, nil

@@ -226,8 +226,7 @@ func (s *Service) Emit(tx *gorm.DB, ev events.Event) error {
 	}
 	var body []byte
 	for _, h := range hooks {
-		var want []string
-		if json.Unmarshal([]byte(h.Events), &want) != nil || !slices.Contains(want, ev.Type) {
+		if !h.wants(ev.Type) {
 			continue
 		}
 		if body == nil {
@@ -317,4 +316,18 @@ func (s *Service) deliverWebhook(ctx context.Context, client *http.Client, m out
 		return fmt.Errorf("endpoint answered %d (redirects are not followed)", res.StatusCode)
 	}
 	return fmt.Errorf("endpoint answered %d", res.StatusCode)
+}
+
+// wants reports whether the endpoint subscribed to any of types.
+func (h webhookRow) wants(types ...string) bool {
+	var want []string
+	if json.Unmarshal([]byte(h.Events), &want) != nil {
+		return false
+	}
+	for _, t := range types {
+		if slices.Contains(want, t) {
+			return true
+		}
+	}
+	return false
 }
