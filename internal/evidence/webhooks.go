@@ -319,9 +319,9 @@ func (s *Service) deliverWebhook(ctx context.Context, client *http.Client, m out
 }
 
 // wants reports whether the endpoint subscribed to any of types.
-func (h webhookRow) wants(types ...string) bool {
+func (r webhookRow) wants(types ...string) bool {
 	var want []string
-	if json.Unmarshal([]byte(h.Events), &want) != nil {
+	if json.Unmarshal([]byte(r.Events), &want) != nil {
 		return false
 	}
 	for _, t := range types {
