@@ -44,6 +44,7 @@ type harness struct {
 
 	bin, self string
 	port      int
+	pprofPort int // the server's profiler, with -profile
 	base      string
 	env       []string
 	dbPath    string // SQLite only
@@ -100,6 +101,15 @@ func (h *harness) prepare(ctx context.Context) error {
 		"UPSKILL_LOG_FORMAT=json", "UPSKILL_ACCESS_TOKEN_TTL=12h")
 	if h.o.databaseURL != "" {
 		h.env = append(h.env, "UPSKILL_DATABASE_URL="+h.o.databaseURL)
+	}
+	if h.o.profileDir != "" {
+		if err := os.MkdirAll(h.o.profileDir, 0o755); err != nil {
+			return err
+		}
+		if h.pprofPort, err = freePort(); err != nil {
+			return err
+		}
+		h.env = append(h.env, "UPSKILL_PPROF_ADDR=127.0.0.1:"+strconv.Itoa(h.pprofPort))
 	}
 	h.logf("upskill load test: %d learners, %d connections, %s per scenario, %d runs, %s, in %s",
 		h.o.users, h.o.conns, h.o.duration, h.o.runs, h.dialect(), h.dir)
@@ -407,7 +417,7 @@ func (h *harness) round(ctx context.Context, r int) error {
 	note := func() { peak = max(peak, h.rss.peakMB()) }
 
 	// read, next to bare Gin serving the same bytes
-	read := drive(ctx, h.o.conns, h.o.duration, h.readStep(h.base))
+	read := h.scenario(ctx, "read", r, h.readStep(h.base))
 	note()
 	h.logf("%-28s %s", "read (lesson GET)", read)
 	bare, err := h.bareGin(ctx)
@@ -421,7 +431,7 @@ func (h *harness) round(ctx context.Context, r int) error {
 	h.figs.add("read_vs_bare", read.rps()/bare.rps())
 
 	// write, next to raw SQLite
-	write := drive(ctx, h.o.conns, h.o.duration, h.writeStep())
+	write := h.scenario(ctx, "write", r, h.writeStep())
 	note()
 	h.logf("%-28s %s", "write (progress PUT)", write)
 	h.figs.add("write_rps", write.rps())
@@ -437,14 +447,14 @@ func (h *harness) round(ctx context.Context, r int) error {
 		h.figs.add("write_vs_raw", write.rps()/raw)
 	}
 
-	quiz := drive(ctx, h.o.conns, h.o.duration, h.quizStep())
+	quiz := h.scenario(ctx, "quiz", r, h.quizStep())
 	note()
 	h.logf("%-28s %s", "quiz (open + submit)", quiz)
 	h.figs.add("quiz_rps", quiz.rps())
 	h.figs.add("quiz_p99_ms", quiz.p99ms())
 	h.figs.add("quiz_errors", float64(quiz.errors))
 
-	verify := drive(ctx, h.o.conns, h.o.duration, h.verifyStep())
+	verify := h.scenario(ctx, "verify", r, h.verifyStep())
 	note()
 	h.logf("%-28s %s", "verify (record by id)", verify)
 	h.figs.add("verify_rps", verify.rps())
@@ -478,6 +488,49 @@ func (h *harness) round(ctx context.Context, r int) error {
 	h.figs.add("server_peak_rss_mb", peak)
 	h.logf("%-28s %.1f MB", "server peak RSS", peak)
 	return nil
+}
+
+// scenario drives step for -duration and, with -profile, records the
+// server's CPU profile meanwhile as <name>-<run>.pprof.
+func (h *harness) scenario(ctx context.Context, name string, r int, step func(w *worker)) load {
+	if h.pprofPort == 0 {
+		return drive(ctx, h.o.conns, h.o.duration, step)
+	}
+	done := make(chan error, 1)
+	file := filepath.Join(h.o.profileDir, fmt.Sprintf("%s-%d.pprof", name, r+1))
+	go func() { done <- h.cpuProfile(ctx, file) }()
+	l := drive(ctx, h.o.conns, h.o.duration, step)
+	if err := <-done; err != nil {
+		h.logf("profile of %s not written: %v", name, err)
+	}
+	return l
+}
+
+// cpuProfile fetches the server's CPU profile over -duration into file.
+func (h *harness) cpuProfile(ctx context.Context, file string) error {
+	secs := max(1, int(h.o.duration.Round(time.Second)/time.Second))
+	url := fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", h.pprofPort, secs)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %s", url, res.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func (h *harness) readStep(base string) func(w *worker) {

@@ -50,6 +50,7 @@ type options struct {
 	databaseURL string
 	jsonOut     string
 	keep        bool
+	profileDir  string
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -65,6 +66,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.contentDir, "content", "content", "the shipped content")
 	fs.StringVar(&o.databaseURL, "database-url", "", "an empty PostgreSQL database on 127.0.0.1 (default: SQLite in the temp dir)")
 	fs.StringVar(&o.jsonOut, "json", "", "write the medians to this file as JSON")
+	fs.StringVar(&o.profileDir, "profile", "", "write the server's CPU profile of each scenario in each run to this folder (<scenario>-<run>.pprof; read with go tool pprof)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp dir (data, server log) for a look afterwards")
 	if err := fs.Parse(args); err != nil {
 		return 2

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -232,6 +233,14 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if a.Config.PprofAddr != "" {
+		stopProfiler, err := a.serveProfiler(a.Config.PprofAddr)
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		defer stopProfiler()
+	}
 	// The outbox stops with the server: deliveries in flight finish, and
 	// rows claimed but not started are released for another replica.
 	octx, stopOutbox := context.WithCancel(ctx)
@@ -295,4 +304,24 @@ func graceOption(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// serveProfiler answers Go's profiler (/debug/pprof/) on addr, a loopback
+// address the configuration has checked, until the returned stop is called.
+// It has its own listener and mux, so nothing of it reaches the API's.
+func (a *App) serveProfiler(addr string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("profiler: listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	a.Log.Info("profiler listening", "addr", ln.Addr().String())
+	return func() { _ = srv.Close() }, nil
 }

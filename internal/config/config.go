@@ -68,6 +68,9 @@ type Config struct {
 	// MetricsPublic serves /metrics without a token; by default /metrics
 	// needs MetricsToken and is off when no token is set.
 	MetricsPublic bool
+	// PprofAddr is a loopback address serving Go's profiler
+	// (/debug/pprof/); empty serves none.
+	PprofAddr string
 	// ReadHeaderTimeout bounds how long a client may take to send a
 	// request's headers; ReadTimeout the whole request, body included, so
 	// a trickled body ends.
@@ -256,6 +259,18 @@ var settings = []setting{
 		return nil
 	}},
 	{"metrics-public", "UPSKILL_METRICS_PUBLIC", "false", "serve /metrics without a token (only on a listener nobody else reaches)", boolean(func(c *Config, b bool) { c.MetricsPublic = b })},
+	{"pprof-addr", "UPSKILL_PPROF_ADDR", "", "a loopback address (such as 127.0.0.1:6060) serving Go's profiler at /debug/pprof/; empty serves none", func(c *Config, v string) error {
+		if v == "" {
+			c.PprofAddr = ""
+			return nil
+		}
+		host, _, err := net.SplitHostPort(v)
+		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			return fmt.Errorf("want a loopback host and port such as 127.0.0.1:6060: the profiler shows the process's memory and must not be reachable from the network")
+		}
+		c.PprofAddr = v
+		return nil
+	}},
 	{"read-header-timeout", "UPSKILL_READ_HEADER_TIMEOUT", "10s", "how long a client may take to send a request's headers", duration(func(c *Config, d time.Duration) { c.ReadHeaderTimeout = d })},
 	{"read-timeout", "UPSKILL_READ_TIMEOUT", "60s", "how long a client may take to send a whole request, body included", duration(func(c *Config, d time.Duration) { c.ReadTimeout = d })},
 
@@ -394,7 +409,7 @@ func (c Config) LogAttrs() []any {
 		"jwt_key_file", c.JWTKeyFile,
 		"record_key_file", c.RecordKeyFile, "admin_email", c.AdminEmail,
 		"admin_password_set", c.AdminPassword != "",
-		"metrics_public", c.MetricsPublic, "read_header_timeout", c.ReadHeaderTimeout.String(),
+		"metrics_public", c.MetricsPublic, "pprof_addr", c.PprofAddr, "read_header_timeout", c.ReadHeaderTimeout.String(),
 		"read_timeout", c.ReadTimeout.String(),
 		// The relay URL may hold a password: only whether one is set.
 		"mail_relay_set", c.SMTPURL != "" || c.SMTPURLFile != "", "mail_from", c.MailFrom,

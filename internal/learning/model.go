@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/upskill/upskill/internal/store"
 )
 
 // enrollment says which revision of a module a learner is on.
@@ -68,6 +70,9 @@ type state struct {
 	attempts map[int]cycleAttempts     // by cycle
 	open     string                    // the attempt still open, "" if none
 	records  []Record                  // by cycle
+	// attempted: an attempt was opened in some cycle, where attempts
+	// does not hold every cycle (loadView)
+	attempted bool
 }
 
 // loadStates reads the state of userID for each module in one query per
@@ -219,12 +224,13 @@ func loadState(ctx context.Context, db *gorm.DB, userID, module string) (*state,
 // once therefore cannot both miss the completion. SQLite's single writer
 // serialises them anyway.
 func enrol(tx *gorm.DB, userID, module string, rev int, now time.Time) error {
-	return tx.Exec(enrolSQL, userID, module, rev, now, now).Error
+	_, err := enrolQuery.Exec(tx.Statement.Context, tx, userID, module, rev, now, now)
+	return err
 }
 
-// enrolSQL is enrol's upsert, as plain SQL: it runs on every write of
-// progress, so it skips GORM's reflection.
-const enrolSQL = `INSERT INTO enrollments (user_id, module, revision, enrolled_at, updated_at) VALUES (?, ?, ?, ?, ?)
+// enrolQuery is enrol's upsert, run past GORM: it runs on every write of
+// progress.
+var enrolQuery = store.NewQuery(`INSERT INTO enrollments (user_id, module, revision, enrolled_at, updated_at) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (user_id, module) DO UPDATE SET
 revision = CASE WHEN excluded.revision > enrollments.revision THEN excluded.revision ELSE enrollments.revision END,
-updated_at = excluded.updated_at`
+updated_at = excluded.updated_at`)

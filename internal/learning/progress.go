@@ -138,19 +138,21 @@ func (s *Service) RecordProgress(ctx context.Context, userID, slug, lesson strin
 	}
 	capSeconds := int64(max(1, m.Lessons[i].Minutes)) * 60 * LessonTimeFactor
 	var (
+		v         *view
 		st, fresh *state
 		issued    *Record
 		now       time.Time
 	)
 	read := func() (bool, error) {
 		now = s.clock()
-		if err := s.checkPrerequisites(ctx, s.db.R, userID, m, now); err != nil {
-			return false, err
-		}
 		var err error
-		if st, err = loadState(ctx, s.db.R, userID, slug); err != nil {
+		if v, err = loadView(ctx, s.db.R, userID, m); err != nil {
 			return false, err
 		}
+		if err := prerequisitesMissing(m, v.held(now)); err != nil {
+			return false, err
+		}
+		st = v.st
 		return !unchangedBy(st, lesson, u, rev, capSeconds, now), nil
 	}
 	write := func(tx *gorm.DB) error {
@@ -203,10 +205,10 @@ func (s *Service) RecordProgress(ctx context.Context, userID, slug, lesson strin
 			fresh.lessons[lesson] = p
 		}
 	}
+	// The prerequisites and the due date are as read: this write changes
+	// neither.
 	out := progressOf(m, rev, fresh, now)
-	if err := s.markLocked(ctx, s.db.R, userID, now, out.lock(m)); err != nil {
-		return ModuleProgress{}, fault.Wrap(err, "could not read prerequisites of %q", slug)
-	}
+	v.mark(&out, m, now)
 	s.logIssued(ctx, issued)
 	return out, nil
 }
@@ -252,19 +254,26 @@ func holdsValid(st *state, now time.Time) bool {
 // m has a quiz, an attempt of cycle passed: when it says so,
 // issueIfComplete decides on the state read again in tx.
 func looksComplete(ctx context.Context, tx *gorm.DB, userID string, m *content.Module, cycle int) (bool, error) {
-	slugs := make([]string, len(m.Lessons))
-	for i, l := range m.Lessons {
-		slugs[i] = l.Slug
+	args := make([]any, 0, 7+len(m.Lessons))
+	args = append(args, userID, m.Slug)
+	for _, l := range m.Lessons {
+		args = append(args, l.Slug)
 	}
+	args = append(args, userID, m.Slug, cycle, true)
 	var lessons, passes int
-	if err := tx.WithContext(ctx).Raw(`SELECT
-		(SELECT COUNT(*) FROM lesson_progress WHERE user_id = ? AND module = ? AND completed_at IS NOT NULL AND lesson IN ?),
-		(SELECT COUNT(*) FROM attempts WHERE user_id = ? AND module = ? AND cycle = ? AND passed = ?)`,
-		userID, m.Slug, slugs, userID, m.Slug, cycle, true).Row().Scan(&lessons, &passes); err != nil {
+	if err := completeQueries.For(len(m.Lessons)).Row(ctx, tx, args...).Scan(&lessons, &passes); err != nil {
 		return false, err
 	}
 	return lessons == len(m.Lessons) && (m.Quiz == nil || passes > 0), nil
 }
+
+// completeQueries is looksComplete's count by number of lessons.
+var completeQueries = store.NewQueryFamily(func(lessons int) string {
+	return `SELECT
+		(SELECT COUNT(*) FROM lesson_progress WHERE user_id = ? AND module = ? AND completed_at IS NOT NULL AND lesson IN (` +
+		store.Placeholders(lessons) + `)),
+		(SELECT COUNT(*) FROM attempts WHERE user_id = ? AND module = ? AND cycle = ? AND passed = ?)`
+})
 
 // upsertLessonProgress adds u to the progress row lp names, counting the
 // seconds from prev, the row as read before the transaction (nil: there
@@ -278,36 +287,39 @@ func upsertLessonProgress(tx *gorm.DB, lp lessonProgress, u ProgressUpdate, capS
 		completedAt = &now
 	}
 	args := []any{lp.UserID, lp.Module, lp.Lesson, int64(0), completedAt, now}
-	q := upsertLessonSQL
+	q := upsertLesson
 	if u.SecondsSpent > 0 {
 		args[3] = countedSeconds(u.SecondsSpent, capSeconds, prev, now)
 		if prev == nil {
-			q = insertLessonSQL
+			q = insertLesson
 		} else {
-			q += ` WHERE lesson_progress.updated_at = ?`
+			q = upsertLessonIfUnchanged
 		}
 	}
-	if q != insertLessonSQL {
+	if q != insertLesson {
 		args = append(args, capSeconds, capSeconds)
 		if u.SecondsSpent > 0 {
 			args = append(args, prev.UpdatedAt)
 		}
 	}
-	res := tx.Exec(q, args...)
-	if res.Error != nil {
-		return false, res.Error
+	n, err := q.Exec(tx.Statement.Context, tx, args...)
+	if err != nil {
+		return false, err
 	}
-	return u.SecondsSpent > 0 && res.RowsAffected == 0, nil
+	return u.SecondsSpent > 0 && n == 0, nil
 }
 
-const (
-	insertLessonSQL = `INSERT INTO lesson_progress (user_id, module, lesson, seconds_spent, completed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (user_id, module, lesson) DO NOTHING`
-	upsertLessonSQL = `INSERT INTO lesson_progress (user_id, module, lesson, seconds_spent, completed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+const upsertLessonSQL = `INSERT INTO lesson_progress (user_id, module, lesson, seconds_spent, completed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (user_id, module, lesson) DO UPDATE SET
 seconds_spent = CASE WHEN lesson_progress.seconds_spent + excluded.seconds_spent > ? THEN ? ELSE lesson_progress.seconds_spent + excluded.seconds_spent END,
 completed_at = COALESCE(lesson_progress.completed_at, excluded.completed_at),
 updated_at = excluded.updated_at`
+
+var (
+	insertLesson = store.NewQuery(`INSERT INTO lesson_progress (user_id, module, lesson, seconds_spent, completed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (user_id, module, lesson) DO NOTHING`)
+	upsertLesson            = store.NewQuery(upsertLessonSQL)
+	upsertLessonIfUnchanged = store.NewQuery(upsertLessonSQL + ` WHERE lesson_progress.updated_at = ?`)
 )
 
 // addLessonProgress adds u to the progress row lp names (user, module,
@@ -341,15 +353,13 @@ func (s *Service) Progress(ctx context.Context, userID, slug string) (ModuleProg
 	if err != nil {
 		return ModuleProgress{}, err
 	}
-	st, err := loadState(ctx, s.db.R, userID, slug)
+	v, err := loadView(ctx, s.db.R, userID, m)
 	if err != nil {
 		return ModuleProgress{}, fault.Wrap(err, "could not read progress on %q", slug)
 	}
 	now := s.clock()
-	out := progressOf(m, rev, st, now)
-	if err := s.markLocked(ctx, s.db.R, userID, now, out.lock(m)); err != nil {
-		return ModuleProgress{}, fault.Wrap(err, "could not read prerequisites of %q", slug)
-	}
+	out := progressOf(m, rev, v.st, now)
+	v.mark(&out, m, now)
 	return out, nil
 }
 
@@ -453,6 +463,9 @@ func nextStep(p ModuleProgress, hasQuiz bool) NextStep {
 // started: at least one lesson completed (of any revision) or one attempt
 // opened.
 func (st *state) started() bool {
+	if st.attempted {
+		return true
+	}
 	for _, c := range st.attempts {
 		if c.count > 0 {
 			return true
@@ -498,6 +511,12 @@ func (s *Service) checkPrerequisites(ctx context.Context, tx *gorm.DB, userID st
 	if err != nil {
 		return err
 	}
+	return prerequisitesMissing(m, held)
+}
+
+// prerequisitesMissing answers 409 prerequisites-missing, naming each
+// prerequisite of m not in held, or nil when none is missing.
+func prerequisitesMissing(m *content.Module, held map[string]bool) error {
 	missing := missingOf(m, held)
 	if len(missing) == 0 {
 		return nil
