@@ -167,9 +167,11 @@ func loadAttempts(db *gorm.DB, userID string, modules []string, out map[string]*
 	return nil
 }
 
-// loadCounts is loadStates for opening an attempt: the attempts are only
-// counted, from the index alone, and the open one found through its own
-// index, without reading every attempt's row for its score.
+// loadCounts is loadStates for opening an attempt: of the attempts, only
+// those of the cycle under way are counted, from the index alone, without
+// a GROUP BY (SQLite prepares a grouped query over bound parameters again
+// on every run) and without reading every attempt's row for its score;
+// the open one is found through its own index.
 func loadCounts(ctx context.Context, db *gorm.DB, userID, module string) (*state, error) {
 	st := &state{lessons: map[string]lessonProgress{}, attempts: map[int]cycleAttempts{}}
 	out := map[string]*state{module: st}
@@ -177,21 +179,17 @@ func loadCounts(ctx context.Context, db *gorm.DB, userID, module string) (*state
 	if err := loadRows(db, userID, []string{module}, out); err != nil {
 		return nil, err
 	}
-	if err := eachRow(db, `SELECT cycle, COUNT(*) FROM attempts WHERE user_id = ? AND module = ? GROUP BY cycle`,
-		[]any{userID, module}, func(scan func(...any) error) error {
-			var cycle, n int
-			if err := scan(&cycle, &n); err != nil {
-				return err
-			}
-			st.attempts[cycle] = cycleAttempts{count: n}
-			return nil
-		}); err != nil {
+	cycle, n := len(st.records), 0
+	if err := countAttempts.Row(ctx, db, userID, module, cycle).Scan(&n); err != nil {
 		return nil, err
 	}
+	st.attempts[cycle] = cycleAttempts{count: n}
 	err := eachRow(db, `SELECT id FROM attempts WHERE user_id = ? AND module = ? AND submitted_at IS NULL`,
 		[]any{userID, module}, func(scan func(...any) error) error { return scan(&st.open) })
 	return st, err
 }
+
+var countAttempts = store.NewQuery(`SELECT COUNT(*) FROM attempts WHERE user_id = ? AND module = ? AND cycle = ?`)
 
 // eachRow runs query and calls row for each row, with its Scan.
 func eachRow(db *gorm.DB, query string, args []any, row func(scan func(...any) error) error) error {
