@@ -497,7 +497,7 @@ func (h *harness) scenario(ctx context.Context, name string, r int, step func(w 
 		return drive(ctx, h.o.conns, h.o.duration, step)
 	}
 	done := make(chan error, 1)
-	file := filepath.Join(h.o.profileDir, fmt.Sprintf("%s-%d.pprof", name, r+1))
+	file := filepath.Join(h.o.profileDir, fmt.Sprintf("%s-%d.pprof", name, r))
 	go func() { done <- h.cpuProfile(ctx, file) }()
 	l := drive(ctx, h.o.conns, h.o.duration, step)
 	if err := <-done; err != nil {

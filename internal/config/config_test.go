@@ -88,6 +88,21 @@ func TestMetricsAndTimeoutDefaults(t *testing.T) {
 	}
 }
 
+// The profiler listens on loopback only, or not at all.
+func TestProfilerOnLoopbackOnly(t *testing.T) {
+	for _, ok := range []string{"", "127.0.0.1:6060", "[::1]:6060", "localhost:6060"} {
+		c, err := load(t, map[string]string{"UPSKILL_PPROF_ADDR": ok})
+		if err != nil || c.PprofAddr != ok {
+			t.Fatalf("%q: %q, %v", ok, c.PprofAddr, err)
+		}
+	}
+	for _, bad := range []string{":6060", "0.0.0.0:6060", "10.0.0.5:6060", "example.com:6060", "127.0.0.1"} {
+		if _, err := load(t, map[string]string{"UPSKILL_PPROF_ADDR": bad}); err == nil || !strings.Contains(err.Error(), "UPSKILL_PPROF_ADDR") {
+			t.Fatalf("%q accepted: %v", bad, err)
+		}
+	}
+}
+
 // Every setting has its line in the README's configuration table.
 func TestEverySettingIsInTheREADME(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
