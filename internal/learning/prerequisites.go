@@ -46,8 +46,6 @@ type lockOf struct {
 	m *content.Module
 }
 
-func (p *ModuleProgress) lock(m *content.Module) lockOf { return lockOf{p: p, m: m} }
-
 // markLocked fills what each progress owes to other modules and to HR:
 // MissingPrerequisites and Locked, with one query for all their
 // prerequisites, and DueAt, with one query of the assignments table (which
