@@ -2,6 +2,7 @@ package learning
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -85,83 +86,73 @@ func loadStates(ctx context.Context, db *gorm.DB, userID string, modules []strin
 	if len(modules) == 0 {
 		return out, nil
 	}
-	db = db.WithContext(ctx)
-	if err := loadRows(db, userID, modules, out); err != nil {
+	if err := loadRows(ctx, db, userID, modules, out); err != nil {
 		return nil, err
 	}
-	if err := loadAttempts(db, userID, modules, out); err != nil {
+	if err := loadAttempts(ctx, db, userID, modules, out); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
 // loadRows reads userID's enrolments, lessons and records of modules into
-// out. Plain SQL scanned by hand: this runs on every progress write and
-// attempt, and GORM's reflection was most of its cost.
-func loadRows(db *gorm.DB, userID string, modules []string, out map[string]*state) error {
-	if err := eachRow(db, `SELECT module, revision, enrolled_at, updated_at FROM enrollments WHERE user_id = ? AND module IN ?`,
-		[]any{userID, modules}, func(scan func(...any) error) error {
-			e := enrollment{UserID: userID}
-			if err := scan(&e.Module, &e.Revision, &e.EnrolledAt, &e.UpdatedAt); err != nil {
-				return err
-			}
-			out[e.Module].enrolled = &e
-			return nil
-		}); err != nil {
+// out. Plain SQL run past GORM and scanned by hand: this runs on every
+// attempt, and GORM's statement builder and reflection were most of its
+// cost.
+func loadRows(ctx context.Context, db *gorm.DB, userID string, modules []string, out map[string]*state) error {
+	if err := enrollmentsOf.each(ctx, db, userID, modules, func(scan func(...any) error) error {
+		e := enrollment{UserID: userID}
+		if err := scan(&e.Module, &e.Revision, &e.EnrolledAt, &e.UpdatedAt); err != nil {
+			return err
+		}
+		out[e.Module].enrolled = &e
+		return nil
+	}); err != nil {
 		return err
 	}
-	if err := eachRow(db, `SELECT module, lesson, seconds_spent, completed_at, updated_at FROM lesson_progress WHERE user_id = ? AND module IN ?`,
-		[]any{userID, modules}, func(scan func(...any) error) error {
-			lp := lessonProgress{UserID: userID}
-			if err := scan(&lp.Module, &lp.Lesson, &lp.SecondsSpent, &lp.CompletedAt, &lp.UpdatedAt); err != nil {
-				return err
-			}
-			out[lp.Module].lessons[lp.Lesson] = lp
-			return nil
-		}); err != nil {
+	if err := lessonsOf.each(ctx, db, userID, modules, func(scan func(...any) error) error {
+		lp := lessonProgress{UserID: userID}
+		if err := scan(&lp.Module, &lp.Lesson, &lp.SecondsSpent, &lp.CompletedAt, &lp.UpdatedAt); err != nil {
+			return err
+		}
+		out[lp.Module].lessons[lp.Lesson] = lp
+		return nil
+	}); err != nil {
 		return err
 	}
-	if err := eachRow(db, `SELECT id, holder_name, module, module_title, revision, content_hash, cycle, attempt_id, score,
-			issued_at, expires_at, revoked_at, revoked_by, revoke_reason, credential, kind, path
-		FROM records WHERE user_id = ? AND module IN ? ORDER BY cycle`,
-		[]any{userID, modules}, func(scan func(...any) error) error {
-			r := Record{UserID: userID}
-			if err := scan(&r.ID, &r.HolderName, &r.Module, &r.ModuleTitle, &r.Revision, &r.ContentHash, &r.Cycle,
-				&r.AttemptID, &r.Score, &r.IssuedAt, &r.ExpiresAt, &r.RevokedAt, &r.RevokedBy, &r.RevokeReason,
-				&r.Credential, &r.Kind, &r.Path); err != nil {
-				return err
-			}
-			out[r.Module].records = append(out[r.Module].records, r)
-			return nil
-		}); err != nil {
+	if err := recordsOf.each(ctx, db, userID, modules, func(scan func(...any) error) error {
+		var r Record
+		if err := scanRecord(scan, &r); err != nil {
+			return err
+		}
+		out[r.Module].records = append(out[r.Module].records, r)
+		return nil
+	}); err != nil {
 		return err
 	}
 	return nil
 }
 
 // loadAttempts sums up userID's attempts at modules per cycle into out.
-func loadAttempts(db *gorm.DB, userID string, modules []string, out map[string]*state) error {
-	if err := eachRow(db, `SELECT module, cycle, COUNT(*), MAX(score), MAX(CASE WHEN passed THEN 1 ELSE 0 END),
-			MAX(CASE WHEN submitted_at IS NULL THEN id END)
-		FROM attempts WHERE user_id = ? AND module IN ? GROUP BY module, cycle`,
-		[]any{userID, modules}, func(scan func(...any) error) error {
-			var (
-				module string
-				cycle  int
-				c      cycleAttempts
-				passed int
-				open   *string
-			)
-			if err := scan(&module, &cycle, &c.count, &c.best, &passed, &open); err != nil {
-				return err
-			}
-			c.passed = passed == 1
-			out[module].attempts[cycle] = c
-			if open != nil {
-				out[module].open = *open
-			}
-			return nil
-		}); err != nil {
+func loadAttempts(ctx context.Context, db *gorm.DB, userID string, modules []string, out map[string]*state) error {
+	if err := attemptsOf.each(ctx, db, userID, modules, func(scan func(...any) error) error {
+		var (
+			module string
+			cycle  int
+			c      cycleAttempts
+			passed int
+			open   *string
+		)
+		if err := scan(&module, &cycle, &c.count, &c.best, &passed, &open); err != nil {
+			return err
+		}
+		c.passed = passed == 1
+		out[module].attempts[cycle] = c
+		if open != nil {
+			out[module].open = *open
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
 	return nil
@@ -175,8 +166,7 @@ func loadAttempts(db *gorm.DB, userID string, modules []string, out map[string]*
 func loadCounts(ctx context.Context, db *gorm.DB, userID, module string) (*state, error) {
 	st := &state{lessons: map[string]lessonProgress{}, attempts: map[int]cycleAttempts{}}
 	out := map[string]*state{module: st}
-	db = db.WithContext(ctx)
-	if err := loadRows(db, userID, []string{module}, out); err != nil {
+	if err := loadRows(ctx, db, userID, []string{module}, out); err != nil {
 		return nil, err
 	}
 	cycle, n := len(st.records), 0
@@ -184,16 +174,17 @@ func loadCounts(ctx context.Context, db *gorm.DB, userID, module string) (*state
 		return nil, err
 	}
 	st.attempts[cycle] = cycleAttempts{count: n}
-	err := eachRow(db, `SELECT id FROM attempts WHERE user_id = ? AND module = ? AND submitted_at IS NULL`,
-		[]any{userID, module}, func(scan func(...any) error) error { return scan(&st.open) })
+	err := eachRow(ctx, db, openAttempt, []any{userID, module}, func(scan func(...any) error) error { return scan(&st.open) })
 	return st, err
 }
 
+var openAttempt = store.NewQuery(`SELECT id FROM attempts WHERE user_id = ? AND module = ? AND submitted_at IS NULL`)
+
 var countAttempts = store.NewQuery(`SELECT COUNT(*) FROM attempts WHERE user_id = ? AND module = ? AND cycle = ?`)
 
-// eachRow runs query and calls row for each row, with its Scan.
-func eachRow(db *gorm.DB, query string, args []any, row func(scan func(...any) error) error) error {
-	rows, err := db.Raw(query, args...).Rows()
+// eachRow runs q and calls row for each row, with its Scan.
+func eachRow(ctx context.Context, db *gorm.DB, q store.Query, args []any, row func(scan func(...any) error) error) error {
+	rows, err := q.Rows(ctx, db, args...)
 	if err != nil {
 		return err
 	}
@@ -205,6 +196,34 @@ func eachRow(db *gorm.DB, query string, args []any, row func(scan func(...any) e
 	}
 	return rows.Err()
 }
+
+// ofUser is a statement over one user's rows of some modules, its WHERE
+// ending "user_id = ? AND module IN (%s)" (or followed by GROUP BY or
+// ORDER BY), run past GORM.
+type ofUser struct{ q *store.QueryFamily }
+
+func newOfUser(sql string) ofUser {
+	return ofUser{store.NewQueryFamily(func(n int) string { return fmt.Sprintf(sql, store.Placeholders(n)) })}
+}
+
+// each calls row for each of userID's rows of modules.
+func (o ofUser) each(ctx context.Context, db *gorm.DB, userID string, modules []string, row func(scan func(...any) error) error) error {
+	args := make([]any, 0, 1+len(modules))
+	args = append(args, userID)
+	for _, m := range modules {
+		args = append(args, m)
+	}
+	return eachRow(ctx, db, o.q.For(len(modules)), args, row)
+}
+
+var (
+	enrollmentsOf = newOfUser(`SELECT module, revision, enrolled_at, updated_at FROM enrollments WHERE user_id = ? AND module IN (%s)`)
+	lessonsOf     = newOfUser(`SELECT module, lesson, seconds_spent, completed_at, updated_at FROM lesson_progress WHERE user_id = ? AND module IN (%s)`)
+	recordsOf     = newOfUser(`SELECT ` + recordColumns + ` FROM records WHERE user_id = ? AND module IN (%s) ORDER BY cycle`)
+	attemptsOf    = newOfUser(`SELECT module, cycle, COUNT(*), MAX(score), MAX(CASE WHEN passed THEN 1 ELSE 0 END),
+		MAX(CASE WHEN submitted_at IS NULL THEN id END)
+		FROM attempts WHERE user_id = ? AND module IN (%s) GROUP BY module, cycle`)
+)
 
 func loadState(ctx context.Context, db *gorm.DB, userID, module string) (*state, error) {
 	m, err := loadStates(ctx, db, userID, []string{module})
@@ -232,3 +251,15 @@ var enrolQuery = store.NewQuery(`INSERT INTO enrollments (user_id, module, revis
 ON CONFLICT (user_id, module) DO UPDATE SET
 revision = CASE WHEN excluded.revision > enrollments.revision THEN excluded.revision ELSE enrollments.revision END,
 updated_at = excluded.updated_at`)
+
+// recordColumns are a record's columns as scanRecord reads them.
+const recordColumns = `id, user_id, holder_name, module, module_title, revision, content_hash, cycle, attempt_id, score,
+	issued_at, expires_at, revoked_at, revoked_by, revoke_reason, credential, kind, path`
+
+// scanRecord reads recordColumns into r, by hand: GORM's reflection cost
+// more than the read on the paths that run on every request.
+func scanRecord(scan func(...any) error, r *Record) error {
+	return scan(&r.ID, &r.UserID, &r.HolderName, &r.Module, &r.ModuleTitle, &r.Revision, &r.ContentHash, &r.Cycle,
+		&r.AttemptID, &r.Score, &r.IssuedAt, &r.ExpiresAt, &r.RevokedAt, &r.RevokedBy, &r.RevokeReason,
+		&r.Credential, &r.Kind, &r.Path)
+}

@@ -29,6 +29,8 @@ func heldRecords(ctx context.Context, db *gorm.DB, userID string, modules []stri
 	return held, nil
 }
 
+var dueDatesOf = newOfUser(`SELECT module, due_at FROM assignments WHERE user_id = ? AND module IN (%s)`)
+
 // missingOf lists m's prerequisites not in held, in the module's order.
 func missingOf(m *content.Module, held map[string]bool) []string {
 	missing := []string{}
@@ -63,18 +65,17 @@ func (s *Service) markLocked(ctx context.Context, db *gorm.DB, userID string, no
 	}
 	dueAt := map[string]time.Time{}
 	if len(modules) > 0 {
-		if err := eachRow(db.WithContext(ctx), `SELECT module, due_at FROM assignments WHERE user_id = ? AND module IN ?`,
-			[]any{userID, modules}, func(scan func(...any) error) error {
-				var (
-					module string
-					due    time.Time
-				)
-				if err := scan(&module, &due); err != nil {
-					return err
-				}
-				dueAt[module] = due
-				return nil
-			}); err != nil {
+		if err := dueDatesOf.each(ctx, db, userID, modules, func(scan func(...any) error) error {
+			var (
+				module string
+				due    time.Time
+			)
+			if err := scan(&module, &due); err != nil {
+				return err
+			}
+			dueAt[module] = due
+			return nil
+		}); err != nil {
 			return err
 		}
 	}
