@@ -44,12 +44,12 @@ func (v *view) mark(p *ModuleProgress, m *content.Module, now time.Time) {
 	p.DueAt = v.dueAt
 }
 
-// loadView reads a view of userID and m in one statement: one round trip
-// and, on SQLite, one read transaction, whose start is where a reader
-// connection drops its page cache when anything was written since its
-// last read. Read one table per statement, the five tables cost a
-// progress write about half of its time (measured with the load harness's
-// -profile).
+// loadView reads a view of userID and m in one statement: one round trip,
+// one consistent snapshot and one statement's fixed cost instead of five.
+// Read one table per statement through GORM, the state took about half of
+// a progress write's server time (measured with the load harness's
+// -profile); this statement takes about 60 µs on a 100,000-learner
+// database.
 //
 // No branch has a GROUP BY, a MAX of an indexed column or an ORDER BY
 // with LIMIT over bound parameters: SQLite prepares such a statement again
