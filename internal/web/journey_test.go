@@ -277,6 +277,18 @@ func TestLearnerJourneyInBrowser(t *testing.T) {
 			p.run(chromedp.Click(`a[rel=next]`))
 		}
 	}
+	// Started and assigned, the module shows once on My learning: under
+	// "Assigned to you", not again under "In progress".
+	back := eval[string](p, `location.href`)
+	p.run(chromedp.Navigate(s.url+"/"),
+		chromedp.WaitVisible(`//section[@aria-labelledby="due-h"]//a[starts-with(normalize-space(),"Continue")]`),
+		chromedp.WaitVisible(`//section[@aria-labelledby="progress-h"]//p[starts-with(normalize-space(),"Nothing else")]`))
+	if n := eval[int](p, `document.querySelectorAll('section[aria-labelledby="progress-h"] li').length`); n != 0 {
+		t.Errorf("the started assigned module is listed again under In progress (%d cards)", n)
+	}
+	p.check("my-learning-started")
+	p.run(chromedp.Navigate(back))
+	p.heading("Wrap-up")
 	p.run(chromedp.Click(`//a[normalize-space()="Take the quiz →"]`))
 	p.heading("Quiz: Fair AI in campaigns")
 
