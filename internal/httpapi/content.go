@@ -62,6 +62,23 @@ func (in contentUpload) read(slug string) (string, map[string][]byte, []content.
 	return slug, files, probs, nil
 }
 
+// readUpload decodes the body of an upload and reads it (see read) for
+// the slug the URL names, "" where the body names it. On a malformed body
+// it has answered with the problem and returns false.
+func readUpload(c *gin.Context, urlSlug string) (string, map[string][]byte, []content.Problem, bool) {
+	var in contentUpload
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return "", nil, nil, false
+	}
+	slug, files, probs, err := in.read(urlSlug)
+	if err != nil {
+		fail(c, err)
+		return "", nil, nil, false
+	}
+	return slug, files, probs, true
+}
+
 func (s *Server) validateContent(c *gin.Context) {
 	if _, v, ok := s.checkBody(c); ok {
 		c.JSON(http.StatusOK, v)
@@ -72,14 +89,8 @@ func (s *Server) validateContent(c *gin.Context) {
 // publishing: validate and preview share it. On a malformed body it has
 // answered with the problem and returns false.
 func (s *Server) checkBody(c *gin.Context) (*content.Module, validationJSON, bool) {
-	var in contentUpload
-	if err := decodeJSON(c, &in); err != nil {
-		fail(c, err)
-		return nil, validationJSON{}, false
-	}
-	slug, files, probs, err := in.read("")
-	if err != nil {
-		fail(c, err)
+	slug, files, probs, ok := readUpload(c, "")
+	if !ok {
 		return nil, validationJSON{}, false
 	}
 	m, probs, warns := s.checkUpload(slug, files, probs)
@@ -110,14 +121,8 @@ func nonNilProblems(ps []content.Problem) []content.Problem {
 }
 
 func (s *Server) publishModule(c *gin.Context) {
-	var in contentUpload
-	if err := decodeJSON(c, &in); err != nil {
-		fail(c, err)
-		return
-	}
-	slug, files, probs, err := in.read(c.Param("slug"))
-	if err != nil {
-		fail(c, err)
+	slug, files, probs, ok := readUpload(c, c.Param("slug"))
+	if !ok {
 		return
 	}
 	if len(probs) > 0 {

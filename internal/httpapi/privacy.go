@@ -111,14 +111,8 @@ func (s *Server) getPolicy(c *gin.Context) {
 // publishPolicy takes the body of a module upload with one file,
 // policy.md.
 func (s *Server) publishPolicy(c *gin.Context) {
-	var in contentUpload
-	if err := decodeJSON(c, &in); err != nil {
-		fail(c, err)
-		return
-	}
-	slug, files, probs, err := in.read(c.Param("slug"))
-	if err != nil {
-		fail(c, err)
+	slug, files, probs, ok := readUpload(c, c.Param("slug"))
+	if !ok {
 		return
 	}
 	if len(probs) > 0 {

@@ -221,6 +221,15 @@ func (s *Service) patchLocked(ctx context.Context, tx *gorm.DB, actor Principal,
 	if hash != nil {
 		u.PasswordHash = hash
 	}
+	return s.saveUpdate(ctx, tx, actor, before, u, p.Password != nil)
+}
+
+// saveUpdate stores u, the user before was, in tx: the department in its
+// canonical spelling, a new manager checked for loops, then what a change
+// sets off (afterPatch) and the audit entry. The API's patch and SCIM's
+// replace both end here.
+func (s *Service) saveUpdate(ctx context.Context, tx *gorm.DB, actor Principal, before, u User, password bool) (User, error) {
+	var err error
 	if u.Department != before.Department {
 		if u.Department, err = canonicalDepartment(tx, s.now(), u.Department); err != nil {
 			return User{}, err
@@ -237,10 +246,10 @@ func (s *Service) patchLocked(ctx context.Context, tx *gorm.DB, actor Principal,
 	}); err != nil {
 		return User{}, err
 	}
-	if err := s.afterPatch(ctx, tx, before, u, p.Password != nil); err != nil {
+	if err := s.afterPatch(ctx, tx, before, u, password); err != nil {
 		return User{}, err
 	}
-	return u, s.auditUpdate(ctx, tx, actor, before, u, p.Password != nil)
+	return u, s.auditUpdate(ctx, tx, actor, before, u, password)
 }
 
 // afterPatch ends sessions and tells membership listeners what a saved

@@ -182,26 +182,7 @@ func (s *Service) provisionLocked(ctx context.Context, tx *gorm.DB, actor Princi
 	if revive {
 		u.ScimDeletedAt = nil
 	}
-	if u.Department != before.Department {
-		if u.Department, err = canonicalDepartment(tx, s.now(), u.Department); err != nil {
-			return User{}, err
-		}
-	}
-	if deref(u.ManagerID) != deref(before.ManagerID) {
-		if err := checkManager(tx, u.ID, u.ManagerID); err != nil {
-			return User{}, err
-		}
-	}
-	u.UpdatedAt = s.now()
-	if err := writeUser(tx, &u, func(tx *gorm.DB) error {
-		return tx.Select("*").Omit("created_at").Save(&u).Error
-	}); err != nil {
-		return User{}, err
-	}
-	if err := s.afterPatch(ctx, tx, before, u, false); err != nil {
-		return User{}, err
-	}
-	return u, s.auditUpdate(ctx, tx, actor, before, u, false)
+	return s.saveUpdate(ctx, tx, actor, before, u, false)
 }
 
 // mayProvision keeps the identity provider from taking over or locking

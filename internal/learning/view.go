@@ -90,9 +90,9 @@ func loadView(ctx context.Context, db *gorm.DB, userID string, m *content.Module
 		module        string
 		s             [10]*string
 		n3, n4        *int
-		t             [3]store.Time
-		tries, passes int  // attempts in the row's cycle, and passed ones
-		best          *int // their best score
+		t             [3]*time.Time // NULL in most branches
+		tries, passes int           // attempts in the row's cycle, and passed ones
+		best          *int          // their best score
 	)
 	for rows.Next() {
 		if err := rows.Scan(&tag, &module, &s[0], &s[1], &s[2], &s[3], &s[4], &s[5], &s[6], &s[7], &s[8], &s[9],
@@ -104,21 +104,21 @@ func loadView(ctx context.Context, db *gorm.DB, userID string, m *content.Module
 			v.st.records = append(v.st.records, Record{ID: str(s[0]), UserID: userID, HolderName: str(s[1]), Module: module,
 				ModuleTitle: str(s[2]), ContentHash: str(s[3]), AttemptID: s[4], RevokedBy: s[5], RevokeReason: str(s[6]),
 				Credential: str(s[7]), Kind: str(s[8]), Path: s[9], Revision: n1, Cycle: n2, Score: n3,
-				IssuedAt: t[0].Time, ExpiresAt: t[1].Ptr(), RevokedAt: t[2].Ptr()})
+				IssuedAt: *t[0], ExpiresAt: t[1], RevokedAt: t[2]})
 			v.st.attempts[n2] = cycleAttempts{count: tries, best: best, passed: passes > 0}
 		case viewEnrollment:
-			v.st.enrolled = &enrollment{UserID: userID, Module: module, Revision: n1, EnrolledAt: t[0].Time, UpdatedAt: t[1].Time}
+			v.st.enrolled = &enrollment{UserID: userID, Module: module, Revision: n1, EnrolledAt: *t[0], UpdatedAt: *t[1]}
 		case viewLesson:
 			v.st.lessons[str(s[0])] = lessonProgress{UserID: userID, Module: module, Lesson: str(s[0]),
-				SecondsSpent: int64(n1), CompletedAt: t[0].Ptr(), UpdatedAt: t[1].Time}
+				SecondsSpent: int64(n1), CompletedAt: t[0], UpdatedAt: *t[1]}
 		case viewAttempts:
 			v.st.attempts[n1] = cycleAttempts{count: tries, best: best, passed: passes > 0}
 		case viewAttempted:
 			v.st.attempted = n1 == 1
 		case viewDue:
-			v.dueAt = t[0].Ptr()
+			v.dueAt = t[0]
 		case viewPrereq:
-			v.prereqs = append(v.prereqs, Record{Module: module, ExpiresAt: t[1].Ptr(), RevokedAt: t[2].Ptr()})
+			v.prereqs = append(v.prereqs, Record{Module: module, ExpiresAt: t[1], RevokedAt: t[2]})
 		default:
 			return nil, fmt.Errorf("learning: unknown row %d in a view", tag)
 		}
